@@ -89,6 +89,8 @@ func TestAdd(t *testing.T) {
 		{"start on saturday", def, utc(2026, 11, 21, 12, 0), 30 * time.Minute, utc(2026, 11, 23, 9, 30)},
 		{"start on sunday night", def, utc(2026, 11, 22, 23, 59), 8 * time.Hour, utc(2026, 11, 23, 17, 0)},
 		{"five whole weeks", def, utc(2026, 11, 23, 9, 0), 200 * time.Hour, utc(2026, 12, 25, 17, 0)},
+		{"five whole weeks from midnight", def, utc(2026, 11, 23, 0, 0), 200 * time.Hour, utc(2026, 12, 25, 17, 0)},
+		{"five hundred weeks", def, utc(2026, 11, 23, 0, 0), 20000 * time.Hour, utc(2026, 11, 23, 17, 0).AddDate(0, 0, 500*7-3)},
 		{"five weeks and an hour", def, utc(2026, 11, 23, 9, 0), 201 * time.Hour, utc(2026, 12, 28, 10, 0)},
 		{"multi-week from mid-week", def, utc(2026, 11, 25, 13, 0), 123 * time.Hour, utc(2026, 12, 16, 16, 0)},
 		{"skips christmas", office, at(2026, 12, 24, 17, 0), time.Hour, at(2026, 12, 28, 9, 30)},
