@@ -1,0 +1,61 @@
+package socialdesk
+
+import "time"
+
+// Action is something a person may or may not do. All permission checks go
+// through Authorize or AuthorizeTicket, so the rules live in one place and
+// the stores and handlers stay free of them.
+type Action string
+
+// Actions checked by the service layer.
+const (
+	ActTicketCreate   Action = "ticket.create"    // raise a ticket for oneself
+	ActTicketView     Action = "ticket.view"      // see one ticket
+	ActTicketViewAll  Action = "ticket.view_all"  // see the whole queue
+	ActTicketReply    Action = "ticket.reply"     // add a public message
+	ActTicketNote     Action = "ticket.note"      // add an internal note
+	ActTicketUpdate   Action = "ticket.update"    // change fields, assign, link
+	ActTicketOnBehalf Action = "ticket.on_behalf" // raise for someone else, log a call
+	ActPeopleView     Action = "people.view"      // look up colleagues
+	ActAdmin          Action = "admin"            // users, groups, matrix, SLA, channels
+	ActAuditView      Action = "audit.view"
+)
+
+var staffActions = map[Action]bool{
+	ActTicketViewAll: true, ActTicketNote: true, ActTicketUpdate: true,
+	ActTicketOnBehalf: true, ActPeopleView: true,
+}
+
+// Authorize reports whether p may perform a, which is not about one
+// particular ticket. It returns EUNAUTHORIZED when p is nil or no longer
+// active, and EFORBIDDEN when the role may not.
+func Authorize(p *Person, a Action) error {
+	if p == nil || !p.Active(time.Now()) {
+		return Errorf(EUNAUTHORIZED, "Sign in to continue.")
+	}
+	switch {
+	case a == ActTicketCreate || a == ActTicketView || a == ActTicketReply:
+		return nil
+	case staffActions[a] && p.Role.IsStaff():
+		return nil
+	case (a == ActAdmin || a == ActAuditView) && p.Role == RoleAdmin:
+		return nil
+	}
+	return Errorf(EFORBIDDEN, "Your role (%s) may not do this. Ask an administrator if you need it.", p.Role)
+}
+
+// AuthorizeTicket reports whether p may perform a on t. A requester may see
+// and reply to their own tickets only; another person's ticket is reported as
+// not found so its existence does not leak.
+func AuthorizeTicket(p *Person, a Action, t *Ticket) error {
+	if err := Authorize(p, a); err != nil {
+		return err
+	}
+	if p.Role.IsStaff() {
+		return nil
+	}
+	if t.RequesterID != p.ID {
+		return Errorf(ENOTFOUND, "Ticket not found.")
+	}
+	return nil
+}

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+
+	"github.com/socialdesk/socialdesk/internal/app"
+	"github.com/socialdesk/socialdesk/internal/demo"
+)
+
+func cmdServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs, common := newFlagSet("serve", stderr)
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	withDemo := fs.Bool("demo", false, "load demo data into an empty database")
+	baseURL := fs.String("base-url", "", "public URL of this server, for links in replies (default http://ADDR)")
+	secure := fs.Bool("secure-cookies", false, "mark cookies Secure; turn on whenever socialdesk is served over HTTPS")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	if err := parse(fs, args, getenv); err != nil {
+		return err
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	url := *baseURL
+	if url == "" {
+		url = "http://" + ln.Addr().String()
+	}
+	a, err := common.openApp(ctx, app.Config{BaseURL: strings.TrimSuffix(url, "/"), SecureCookies: *secure, Logger: log})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer a.Close()
+	fmt.Fprintf(stdout, "socialdesk is running at %s\n", url)
+	if *withDemo {
+		logins, err := demo.Load(ctx, a.Desk)
+		if err != nil {
+			return fmt.Errorf("load demo data: %w", err)
+		}
+		if logins == nil {
+			fmt.Fprintln(stdout, "The database has data already; demo data was not loaded.")
+		}
+		for _, l := range logins {
+			fmt.Fprintf(stdout, "  demo login (%s): %s / %s\n", l.Role, l.Email, l.Password)
+		}
+	}
+	return a.Serve(ctx, ln)
+}

@@ -1,0 +1,159 @@
+// Package app assembles socialdesk from its parts: the store, the desk
+// service, the web pages, the JSON API and the background workers. The
+// command line and the end-to-end tests both start it through Open and Run.
+package app
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/socialdesk/socialdesk/internal/api"
+	"github.com/socialdesk/socialdesk/internal/desk"
+	"github.com/socialdesk/socialdesk/internal/store"
+	"github.com/socialdesk/socialdesk/internal/web"
+)
+
+// Config is everything needed to start socialdesk.
+type Config struct {
+	DataDir     string
+	DatabaseURL string
+	// BaseURL is where people reach this server, for links in replies.
+	BaseURL string
+	// SecureCookies marks session cookies Secure (HTTPS only).
+	SecureCookies bool
+	Logger        *slog.Logger
+	// EscalationEvery is how often SLA steps are checked; 0 means 15 s.
+	EscalationEvery time.Duration
+	// Now overrides the clock, for tests.
+	Now func() time.Time
+}
+
+// App is a running socialdesk.
+type App struct {
+	Config  Config
+	DB      *store.DB
+	Desk    *desk.Service
+	Web     *web.Server
+	API     *api.Server
+	Handler http.Handler
+	log     *slog.Logger
+	workers []func(ctx context.Context)
+}
+
+// Open connects to the database, migrates it and builds the handlers.
+func Open(ctx context.Context, cfg Config) (*App, error) {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	svc, err := desk.New(ctx, db, desk.Options{Logger: log, Now: cfg.Now})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	w, err := web.New(svc, web.Options{Logger: log, SecureCookies: cfg.SecureCookies})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a := &App{Config: cfg, DB: db, Desk: svc, Web: w, API: api.New(svc, log), log: log}
+	a.workers = append(a.workers, a.escalationLoop)
+	a.Handler = a.buildHandler()
+	return a, nil
+}
+
+func (a *App) buildHandler() http.Handler {
+	mux := http.NewServeMux()
+	a.Web.Register(mux)
+	a.API.Register(mux)
+	mux.HandleFunc("GET /healthz", a.healthz)
+	return web.SecurityHeaders(mux, "/chat/widget")
+}
+
+// healthz answers 200 when the database is usable.
+func (a *App) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := a.DB.Ping(ctx); err != nil {
+		http.Error(w, "database unavailable: "+err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte("ok\n"))
+}
+
+// Close releases the database.
+func (a *App) Close() error { return a.DB.Close() }
+
+// Serve serves HTTP on ln and runs the background workers until ctx ends,
+// then shuts down gracefully.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.Handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, work := range a.workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			work(ctx)
+		}()
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	shutdownCtx, stop := context.WithTimeout(context.Background(), 5*time.Second)
+	defer stop()
+	srv.Shutdown(shutdownCtx)
+	cancel()
+	wg.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// AddWorker adds a background job that runs while the app serves.
+func (a *App) AddWorker(fn func(ctx context.Context)) { a.workers = append(a.workers, fn) }
+
+// escalationLoop fires SLA warnings and breaches on a schedule.
+func (a *App) escalationLoop(ctx context.Context) {
+	every := a.Config.EscalationEvery
+	if every <= 0 {
+		every = 15 * time.Second
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if n, err := a.Desk.RunEscalation(ctx, a.Desk.Now()); err != nil && ctx.Err() == nil {
+			a.log.Error("SLA escalation failed", "err", err)
+		} else if n > 0 {
+			a.log.Info("SLA steps fired", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,93 @@
+// socialdesk pages work without this script; it adds live updates, keyboard
+// shortcuts for the queue, and suggestions while a ticket is written.
+(function () {
+  "use strict";
+
+  // Live updates: the server sends a hint whenever a ticket changes; the
+  // queue reloads its rows, and a ticket page offers to reload.
+  function live() {
+    if (!document.body.dataset.live || !window.EventSource) return;
+    var es = new EventSource("/events");
+    var rows = document.getElementById("queue-rows");
+    var pending = null;
+    es.addEventListener("ticket", function (e) {
+      var change = JSON.parse(e.data);
+      if (rows) {
+        if (pending) return;
+        pending = setTimeout(function () {
+          pending = null;
+          fetch(rows.dataset.src, { credentials: "same-origin" }).then(function (r) {
+            return r.ok ? r.text() : null;
+          }).then(function (html) {
+            if (html === null) return;
+            var checked = Array.prototype.map.call(rows.querySelectorAll("input:checked"), function (i) { return i.value; });
+            rows.innerHTML = html;
+            checked.forEach(function (v) {
+              var box = rows.querySelector('input[value="' + v + '"]');
+              if (box) box.checked = true;
+            });
+          });
+        }, 300);
+        return;
+      }
+      var m = location.pathname.match(/^\/tickets\/(\d+)$/);
+      if (m && String(change.ticket_id) === m[1] && !document.getElementById("live-note")) {
+        var note = document.createElement("p");
+        note.id = "live-note";
+        note.className = "flash";
+        note.setAttribute("role", "status");
+        var a = document.createElement("a");
+        a.href = location.pathname;
+        a.textContent = "This ticket changed. Reload to see the latest.";
+        note.appendChild(a);
+        document.getElementById("main").prepend(note);
+      }
+    });
+  }
+
+  // Queue keys: j/k move, x selects, Enter opens, / focuses search.
+  function queueKeys() {
+    var rows = document.getElementById("queue-rows");
+    if (!rows) return;
+    var cursor = -1;
+    function all() { return rows.querySelectorAll("tr[data-href]"); }
+    function move(d) {
+      var list = all();
+      if (!list.length) return;
+      if (cursor >= 0 && list[cursor]) list[cursor].classList.remove("cursor");
+      cursor = Math.max(0, Math.min(list.length - 1, cursor + d));
+      list[cursor].classList.add("cursor");
+      list[cursor].scrollIntoView({ block: "nearest" });
+    }
+    document.addEventListener("keydown", function (e) {
+      var tag = (e.target.tagName || "").toLowerCase();
+      if (tag === "input" || tag === "textarea" || tag === "select" || e.ctrlKey || e.metaKey || e.altKey) return;
+      var list = all();
+      if (e.key === "j") { move(1); e.preventDefault(); }
+      else if (e.key === "k") { move(-1); e.preventDefault(); }
+      else if (e.key === "x" && list[cursor]) { var b = list[cursor].querySelector("input[type=checkbox]"); b.checked = !b.checked; e.preventDefault(); }
+      else if (e.key === "Enter" && list[cursor]) { location.href = list[cursor].dataset.href; }
+      else if (e.key === "/") { var q = document.querySelector("input[name=q]"); if (q) { q.focus(); e.preventDefault(); } }
+    });
+  }
+
+  // Suggestions while typing a new ticket's title.
+  function suggest() {
+    var input = document.querySelector("input[data-suggest]");
+    var box = document.getElementById("suggestions");
+    if (!input || !box) return;
+    var timer = null;
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        var q = input.value.trim();
+        if (q.length < 4) { box.innerHTML = ""; return; }
+        fetch(input.dataset.suggest + "?q=" + encodeURIComponent(q), { credentials: "same-origin" })
+          .then(function (r) { return r.ok ? r.text() : ""; })
+          .then(function (html) { box.innerHTML = html; });
+      }, 250);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { live(); queueKeys(); suggest(); });
+})();
