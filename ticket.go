@@ -256,10 +256,10 @@ type TicketFilter struct {
 	ParentID    int64
 	// AtRisk selects open tickets with an SLA warning or breach.
 	AtRisk bool
-	Query        string // matches title or number
-	Sort         string // "priority" (default), "created", "updated", "due"
-	Offset       int
-	Limit        int
+	Query  string // matches title or number
+	Sort   string // "priority" (default), "created", "updated", "due"
+	Offset int
+	Limit  int
 }
 
 // TicketUpdate holds the changes to make to a ticket; nil fields stay.

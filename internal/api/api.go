@@ -42,7 +42,9 @@ func New(svc *desk.Service, log *slog.Logger) *Server {
 func (s *Server) Add(routes ...httpx.Route) { s.extra = append(s.extra, routes...) }
 
 // Routes returns every API route.
-func (s *Server) Routes() []httpx.Route { return append(append([]httpx.Route{}, s.routes...), s.extra...) }
+func (s *Server) Routes() []httpx.Route {
+	return append(append([]httpx.Route{}, s.routes...), s.extra...)
+}
 
 // Register adds every route to mux, wrapped in bearer-token authentication
 // (except public routes).

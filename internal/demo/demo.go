@@ -50,10 +50,10 @@ var groups = []socialdesk.Group{
 
 type ticket struct {
 	typ, title, desc, impact, urgency, channel, service string
-	requester                                          string
-	state                                              socialdesk.State
-	group                                              string
-	reply                                              string
+	requester                                           string
+	state                                               socialdesk.State
+	group                                               string
+	reply                                               string
 }
 
 var tickets = []ticket{

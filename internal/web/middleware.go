@@ -13,9 +13,9 @@ import (
 )
 
 const (
-	sessionCookie    = "sd_session"
-	loginCSRFCookie  = "sd_login"
-	maxFormBody      = 10 << 20
+	sessionCookie   = "sd_session"
+	loginCSRFCookie = "sd_login"
+	maxFormBody     = 10 << 20
 )
 
 // session resolves the session cookie, enforces the route's access level

@@ -186,7 +186,9 @@ func (s *Server) AddTemplates(fsys fs.FS, pattern string) error {
 func (s *Server) Add(routes ...httpx.Route) { s.extra = append(s.extra, routes...) }
 
 // Routes returns every page route.
-func (s *Server) Routes() []httpx.Route { return append(append([]httpx.Route{}, s.routes...), s.extra...) }
+func (s *Server) Routes() []httpx.Route {
+	return append(append([]httpx.Route{}, s.routes...), s.extra...)
+}
 
 // Register adds every page route to mux behind the session middleware.
 func (s *Server) Register(mux *http.ServeMux) {
