@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 
 	"github.com/socialdesk/socialdesk"
 )
@@ -36,7 +37,7 @@ type NewAttachment struct {
 // message's external id was stored before it returns a *DuplicateError and
 // writes nothing.
 func (db *DB) AddMessage(ctx context.Context, m *socialdesk.Message, files []NewAttachment, t *socialdesk.Ticket, events []socialdesk.Event) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.dedupe(ctx, m, func(tx *sql.Tx) error {
 		if m.ExternalID != "" {
 			if old, err := db.messageByExternalID(ctx, tx, m.Channel, m.ExternalID); err == nil {
 				return &DuplicateError{MessageID: old.ID, TicketID: old.TicketID}
@@ -66,6 +67,24 @@ func (db *DB) AddMessage(ctx context.Context, m *socialdesk.Message, files []New
 	})
 }
 
+// errRace reports that a concurrent writer stored the same external id
+// first; the transaction is rolled back and the caller reports a duplicate.
+var errRace = errors.New("store: external id stored concurrently")
+
+// dedupe runs fn in a transaction; when fn loses a race on m's external id,
+// it reports the message stored by the winner as a *DuplicateError.
+func (db *DB) dedupe(ctx context.Context, m *socialdesk.Message, fn func(tx *sql.Tx) error) error {
+	err := db.inTx(ctx, fn)
+	if errors.Is(err, errRace) && m != nil {
+		old, ferr := db.messageByExternalID(ctx, db.db, m.Channel, m.ExternalID)
+		if ferr != nil {
+			return ferr
+		}
+		return &DuplicateError{MessageID: old.ID, TicketID: old.TicketID}
+	}
+	return err
+}
+
 func (db *DB) addMessage(ctx context.Context, tx *sql.Tx, m *socialdesk.Message) error {
 	if m.CreatedAt.IsZero() {
 		m.CreatedAt = db.now().UTC()
@@ -73,11 +92,7 @@ func (db *DB) addMessage(ctx context.Context, tx *sql.Tx, m *socialdesk.Message)
 	id, err := db.insert(ctx, tx, `INSERT INTO messages (ticket_id, author_id, internal, body, channel, external_id, direction, delivery_state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.TicketID, m.AuthorID, boolInt(m.Internal), m.Body, m.Channel, m.ExternalID, m.Direction, m.DeliveryState, toMicros(m.CreatedAt))
 	if isUniqueViolation(err) {
-		old, ferr := db.messageByExternalID(ctx, tx, m.Channel, m.ExternalID)
-		if ferr != nil {
-			return err
-		}
-		return &DuplicateError{MessageID: old.ID, TicketID: old.TicketID}
+		return errRace
 	} else if err != nil {
 		return err
 	}

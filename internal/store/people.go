@@ -185,7 +185,7 @@ func (db *DB) AddIdentity(ctx context.Context, id socialdesk.Identity) error {
 
 // PersonByIdentity finds the person behind a channel account, or ENOTFOUND.
 func (db *DB) PersonByIdentity(ctx context.Context, channel, externalID string) (*socialdesk.Person, error) {
-	p, err := scanPerson(db.queryRow(ctx, db.db, `SELECT `+prefixed("p.", personColumns)+` FROM identities i JOIN people p ON p.id = i.person_id WHERE i.channel = ? AND i.external_id = ?`, channel, externalID))
+	p, err := scanPerson(db.queryRow(ctx, db.db, `SELECT p.id, COALESCE(p.email, ''), p.name, p.role, p.site, p.devices, p.preferred_channels, p.access_expires, p.disabled, p.password_hash, p.created_at FROM identities i JOIN people p ON p.id = i.person_id WHERE i.channel = ? AND i.external_id = ?`, channel, externalID))
 	if err != nil {
 		return nil, notFound(err, "Person")
 	}
@@ -208,19 +208,6 @@ func (db *DB) Identities(ctx context.Context, personID int64) ([]socialdesk.Iden
 		out = append(out, i)
 	}
 	return out, rows.Err()
-}
-
-// prefixed qualifies a column list with a table alias.
-func prefixed(alias, cols string) string {
-	parts := strings.Split(cols, ", ")
-	for i, c := range parts {
-		if strings.HasPrefix(c, "COALESCE(") {
-			parts[i] = "COALESCE(" + alias + strings.TrimPrefix(c, "COALESCE(")
-			continue
-		}
-		parts[i] = alias + c
-	}
-	return strings.Join(parts, ", ")
 }
 
 // CreateGroup stores a new assignment group and sets g.ID.

@@ -66,7 +66,7 @@ func (db *DB) messageByExternalID(ctx context.Context, q querier, channel, exter
 // type. When first carries an external id that is stored already, nothing is
 // written and a *DuplicateError is returned.
 func (db *DB) CreateTicket(ctx context.Context, t *socialdesk.Ticket, first *socialdesk.Message, events []socialdesk.Event) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.dedupe(ctx, first, func(tx *sql.Tx) error {
 		if first != nil && first.ExternalID != "" {
 			if m, err := db.messageByExternalID(ctx, tx, first.Channel, first.ExternalID); err == nil {
 				return &DuplicateError{MessageID: m.ID, TicketID: m.TicketID}
