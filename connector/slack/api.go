@@ -140,7 +140,7 @@ func (c *Connector) fetchMessage(ctx context.Context, channel, ts string) (apiMe
 		"channel": {channel}, "latest": {ts}, "inclusive": {"true"}, "limit": {"1"},
 	}, &hist)
 	if err != nil {
-		return apiMessage{}, err
+		return apiMessage{}, permanent(err)
 	}
 	if len(hist.Messages) > 0 && hist.Messages[0].TS == ts {
 		return hist.Messages[0], nil
@@ -152,12 +152,8 @@ func (c *Connector) fetchMessage(ctx context.Context, channel, ts string) (apiMe
 	err = c.get(ctx, "conversations.replies", url.Values{
 		"channel": {channel}, "ts": {ts}, "latest": {ts}, "inclusive": {"true"},
 	}, &rep)
-	var apiErr *APIError
-	if errors.As(err, &apiErr) && apiErr.Code == "thread_not_found" {
-		return apiMessage{}, errNoMessage
-	}
 	if err != nil {
-		return apiMessage{}, err
+		return apiMessage{}, permanent(err)
 	}
 	for _, m := range rep.Messages {
 		if m.TS == ts {
@@ -165,6 +161,19 @@ func (c *Connector) fetchMessage(ctx context.Context, channel, ts string) (apiMe
 		}
 	}
 	return apiMessage{}, errNoMessage
+}
+
+// permanent turns Slack's "ok": false answers (channel_not_found,
+// not_in_channel, thread_not_found, invalid_auth and the like) into
+// errNoMessage: asking Slack to resend the event would not help. Rate
+// limits and transport errors are returned as they are, so that the event
+// is answered 500 and retried.
+func permanent(err error) error {
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		return fmt.Errorf("%w: %w", errNoMessage, err)
+	}
+	return err
 }
 
 // Send implements connector.Sender with chat.postMessage. The channel and
