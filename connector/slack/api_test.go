@@ -291,7 +291,7 @@ func TestSearchCommand(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFake(t)
 			sink := newSink()
-			c := newConnector(t, f, func(cfg *slack.Config) { cfg.Search = tt.search })
+			c := newConnector(t, f, func(cfg *slack.Config) { cfg.Searcher = tt.search })
 			rec := slackfake.SendEvent(handler(c, sink), secret, slackfake.Event{
 				Body: fixture(t, "slash_search.txt"), ContentType: "application/x-www-form-urlencoded",
 			})
@@ -334,7 +334,7 @@ func FuzzEventPayload(f *testing.F) {
 		c, err := slack.New(slack.Config{
 			Name: "slack", SigningSecret: secret, BotToken: token, APIURL: fake.URL(),
 			BotUserID: botID, WatchedChannels: []string{"C0WATCH"}, Client: fake.Client(),
-			Search: func(context.Context, string, string) ([]slack.SearchHit, error) {
+			Searcher: func(context.Context, string, string) ([]slack.SearchHit, error) {
 				return []slack.SearchHit{{Title: "t", URL: "https://x.test/"}}, nil
 			},
 		})

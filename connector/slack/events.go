@@ -52,7 +52,12 @@ func (c *Connector) ServeWebhook(w http.ResponseWriter, r *http.Request, sink co
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
-		http.Error(w, "could not read body", http.StatusRequestEntityTooLarge)
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			http.Error(w, "body too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		http.Error(w, "could not read body", http.StatusBadRequest)
 		return
 	}
 	if err := c.verify(r.Header, body); err != nil {

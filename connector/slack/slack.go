@@ -22,7 +22,7 @@
 //   - /ask <text>: delivered with Mentioned and AsTicket set; the user gets
 //     an ephemeral answer naming the ticket, and replies go to them by
 //     direct message.
-//   - /search <text>: calls Config.Search and answers ephemerally with up to
+//   - /search <text>: calls Config.Searcher and answers ephemerally with up to
 //     five hits.
 //
 // Events are delivered to the sink synchronously, before Slack gets its
@@ -109,9 +109,9 @@ type Config struct {
 	// TicketEmoji is the reaction name (without colons) that turns a
 	// message into a ticket; empty means DefaultTicketEmoji.
 	TicketEmoji string
-	// Search answers /search; nil means the command says search is not
+	// Searcher answers /search; nil means the command says search is not
 	// available.
-	Search Searcher
+	Searcher Searcher
 	// Client makes Web API calls; nil means a client with a 10 second
 	// timeout.
 	Client *http.Client
@@ -123,7 +123,7 @@ type Config struct {
 // connector.Connector, WebhookReceiver, Sender, Reactor and ProfileLookup.
 type Connector struct {
 	name        string
-	secret      []byte
+	secret      string
 	token       string
 	apiURL      string
 	botUserID   string
@@ -157,13 +157,13 @@ func New(cfg Config) (*Connector, error) {
 	}
 	c := &Connector{
 		name:        cfg.Name,
-		secret:      []byte(cfg.SigningSecret),
+		secret:      cfg.SigningSecret,
 		token:       cfg.BotToken,
 		apiURL:      cfg.APIURL,
 		botUserID:   cfg.BotUserID,
 		watched:     make(map[string]bool, len(cfg.WatchedChannels)),
 		ticketEmoji: strings.Trim(cfg.TicketEmoji, ":"),
-		search:      cfg.Search,
+		search:      cfg.Searcher,
 		client:      cfg.Client,
 		now:         cfg.Now,
 		seen:        newSeenEvents(4096),
@@ -219,7 +219,7 @@ func (c *Connector) verify(h http.Header, body []byte) error {
 	if skew > MaxClockSkew || skew < -MaxClockSkew {
 		return connector.ErrBadSignature
 	}
-	want := Sign(string(c.secret), ts, body)
+	want := Sign(c.secret, ts, body)
 	if !hmac.Equal([]byte(sig), []byte(want)) {
 		return connector.ErrBadSignature
 	}

@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -123,12 +125,14 @@ func (c *Connector) ServeWebhook(w http.ResponseWriter, r *http.Request, sink co
 func (c *Connector) parse(body []byte) (connector.Inbound, int, error) {
 	var p payload
 	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
 	if err := dec.Decode(&p); err != nil {
 		return connector.Inbound{}, decodeStatus(err), decodeError(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return connector.Inbound{}, http.StatusBadRequest, errors.New("body must hold a single JSON object")
+	}
+	if field := unknownField(body); field != "" {
+		return connector.Inbound{}, http.StatusUnprocessableEntity, &fieldError{field, "unknown field"}
 	}
 	msg, err := c.inbound(p)
 	if err != nil {
@@ -137,11 +141,11 @@ func (c *Connector) parse(body []byte) (connector.Inbound, int, error) {
 	return msg, 0, nil
 }
 
-// decodeStatus tells malformed JSON (400) from well-formed JSON with fields
-// of the wrong type or unknown fields (422).
+// decodeStatus tells malformed JSON (400) from well-formed JSON with values
+// of the wrong type (422).
 func decodeStatus(err error) int {
 	var typeErr *json.UnmarshalTypeError
-	if errors.As(err, &typeErr) || unknownField(err) != "" {
+	if errors.As(err, &typeErr) {
 		return http.StatusUnprocessableEntity
 	}
 	return http.StatusBadRequest
@@ -152,13 +156,10 @@ func decodeError(err error) error {
 	var typeErr *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &typeErr):
-		field := typeErr.Field
-		if field == "" {
+		if typeErr.Field == "" {
 			return errors.New("body must be a JSON object")
 		}
-		return &fieldError{field, "must be " + jsonKind(typeErr.Type.Kind().String())}
-	case unknownField(err) != "":
-		return &fieldError{unknownField(err), "unknown field"}
+		return &fieldError{typeErr.Field, "must be " + jsonKind(typeErr.Type.Kind().String())}
 	case errors.Is(err, io.EOF):
 		return errors.New("body is empty")
 	default:
@@ -166,15 +167,45 @@ func decodeError(err error) error {
 	}
 }
 
-// unknownField extracts the field name from encoding/json's unknown field
-// error, or returns "".
-func unknownField(err error) string {
-	const prefix = "json: unknown field "
-	s := err.Error()
-	if !strings.HasPrefix(s, prefix) {
+// unknownField returns the path of the first field (in sorted order) that
+// the request format does not define, or "". Keys must match exactly;
+// encoding/json alone would accept "External_ID" for "external_id". body
+// must already have decoded into a payload.
+func unknownField(body []byte) string {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(body, &top) != nil {
 		return ""
 	}
-	return strings.Trim(strings.TrimPrefix(s, prefix), `"`)
+	if f := firstUnknown(top, "external_id", "author", "text", "reply_to", "sent_at", "visibility", "attachments"); f != "" {
+		return f
+	}
+	var author map[string]json.RawMessage
+	if json.Unmarshal(top["author"], &author) == nil {
+		if f := firstUnknown(author, "id", "name"); f != "" {
+			return "author." + f
+		}
+	}
+	var atts []map[string]json.RawMessage
+	if json.Unmarshal(top["attachments"], &atts) == nil {
+		for i, a := range atts {
+			if f := firstUnknown(a, "name", "content_type", "data", "url"); f != "" {
+				return fmt.Sprintf("attachments[%d].%s", i, f)
+			}
+		}
+	}
+	return ""
+}
+
+// firstUnknown returns the first key of obj, in sorted order, that is not
+// one of allowed.
+func firstUnknown(obj map[string]json.RawMessage, allowed ...string) string {
+	keys := slices.Sorted(maps.Keys(obj))
+	for _, k := range keys {
+		if !slices.Contains(allowed, k) {
+			return k
+		}
+	}
+	return ""
 }
 
 func jsonKind(goKind string) string {
