@@ -326,6 +326,7 @@ func FuzzEventPayload(f *testing.F) {
 	}
 	f.Add(fixture(f, "slash_ask.txt"), true)
 	f.Add([]byte(`{"type":"event_callback","event":{"type":"message","channel":"D1","user":"U1","ts":"x.y"}}`), false)
+	f.Add([]byte(`{"type":"event_callback","event_id":"E1","event":{"type":"app_mention","channel":"C1","user":"U1","ts":"1.2","text":"<@U0BOT|desk> hi"}}`), false)
 	fake := slackfake.New(token, botID)
 	defer fake.Close()
 	fake.AddMessage("C0OTHER", slackfake.Message{TS: "1700000200.000300", User: "U0ALICE", Text: "hi"})
@@ -352,7 +353,8 @@ func FuzzEventPayload(f *testing.F) {
 			t.Fatalf("status %d for %q", rec.Code, body)
 		}
 		for _, m := range sink.delivered() {
-			if m.Channel != "slack" || m.ExternalID == "" || m.Author.ID == "" {
+			channel, ts, _ := strings.Cut(m.ExternalID, ":")
+			if m.Channel != "slack" || channel == "" || ts == "" || m.Author.ID == "" || m.SentAt.IsZero() {
 				t.Fatalf("delivered an incomplete message %+v", m)
 			}
 		}
@@ -363,4 +365,35 @@ func FuzzEventPayload(f *testing.F) {
 			t.Fatalf("bad signature: status %d, delivered %d", rec.Code, len(other.delivered()))
 		}
 	})
+}
+
+func TestSendIgnoresMalformedIDs(t *testing.T) {
+	tests := []struct {
+		name        string
+		msg         connector.Outbound
+		wantChannel string
+		wantThread  string
+	}{
+		{"ask id, public", connector.Outbound{ReplyTo: "C0OTHER:ask:123.456.abc", Text: "x"}, "C0OTHER", ""},
+		{"ask id, direct", connector.Outbound{ReplyTo: "C0OTHER:ask:123.456.abc", To: connector.Author{ID: "U0ALICE"}, Visibility: connector.Direct, Text: "x"}, "D0ALICE", ""},
+		{"garbage thread falls back to recipient", connector.Outbound{ThreadID: "not an id", To: connector.Author{ID: "U0ALICE"}, Text: "x"}, "D0ALICE", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(t)
+			c := newConnector(t, f)
+			if _, err := c.Send(context.Background(), tt.msg); err != nil {
+				t.Fatal(err)
+			}
+			p := f.Posted()
+			if len(p) != 1 || p[0].Channel != tt.wantChannel || p[0].ThreadTS != tt.wantThread {
+				t.Errorf("posted %+v, want channel %s thread %q", p, tt.wantChannel, tt.wantThread)
+			}
+		})
+	}
+	f := newFake(t)
+	c := newConnector(t, f)
+	if err := c.React(context.Background(), "C0OTHER:ask:123.456.abc", "eyes"); err == nil {
+		t.Error("React accepted a slash command id")
+	}
 }

@@ -154,7 +154,7 @@ func (c *Connector) wantMessage(ev event) bool {
 	default:
 		return false
 	}
-	if ev.BotID != "" || ev.User == "" || ev.Channel == "" || ev.TS == "" {
+	if ev.BotID != "" || ev.User == "" || !isChannelID(ev.Channel) || !isTS(ev.TS) {
 		return false
 	}
 	return c.botUserID == "" || ev.User != c.botUserID
@@ -163,7 +163,7 @@ func (c *Connector) wantMessage(ev event) bool {
 // fromReaction turns a ticket-emoji reaction into the reacted-to message.
 func (c *Connector) fromReaction(ctx context.Context, ev event) (connector.Inbound, bool, error) {
 	if strings.Trim(ev.Reaction, ":") != c.ticketEmoji || ev.Item.Type != "message" ||
-		ev.Item.Channel == "" || ev.Item.TS == "" {
+		!isChannelID(ev.Item.Channel) || !isTS(ev.Item.TS) {
 		return connector.Inbound{}, false, nil
 	}
 	if c.botUserID != "" && ev.User == c.botUserID {

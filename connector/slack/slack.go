@@ -229,11 +229,52 @@ func (c *Connector) verify(h http.Header, body []byte) error {
 // messageID joins a channel id and a message ts into an external id.
 func messageID(channel, ts string) string { return channel + ":" + ts }
 
-// splitID splits an external id or thread id into channel and ts; ts is
-// empty when id names only a channel.
+// splitID splits an external id or thread id into a channel id and a
+// message ts. Parts that do not look like Slack ids come back empty, so an
+// id such as "C123:ask:..." from a slash command names the channel but no
+// message.
 func splitID(id string) (channel, ts string) {
 	channel, ts, _ = strings.Cut(id, ":")
+	if !isChannelID(channel) {
+		return "", ""
+	}
+	if !isTS(ts) {
+		ts = ""
+	}
 	return channel, ts
+}
+
+// isChannelID reports whether s looks like a Slack conversation or user id
+// (upper-case letters and digits).
+func isChannelID(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if (r < 'A' || r > 'Z') && (r < '0' || r > '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// isTS reports whether s looks like a Slack message ts ("1700000000.000100"):
+// Unix seconds, a dot and a sequence number of at most nine digits.
+func isTS(s string) bool {
+	secs, frac, ok := strings.Cut(s, ".")
+	return ok && len(secs) <= 12 && len(frac) <= 9 && isDigits(secs) && isDigits(frac)
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // seenEvents remembers the most recent delivered event ids, so that Slack
