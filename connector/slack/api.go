@@ -23,6 +23,7 @@ type APIError struct {
 	Code   string
 }
 
+// Error describes the failed call and Slack's error string.
 func (e *APIError) Error() string { return "slack: " + e.Method + ": " + e.Code }
 
 // RateLimitError is returned when Slack answers HTTP 429. RetryAfter is the
@@ -33,6 +34,7 @@ type RateLimitError struct {
 	RetryAfter time.Duration
 }
 
+// Error describes the rate-limited call and the delay.
 func (e *RateLimitError) Error() string {
 	return fmt.Sprintf("slack: %s: rate limited, retry after %s", e.Method, e.RetryAfter)
 }
@@ -44,6 +46,7 @@ type HTTPError struct {
 	StatusCode int
 }
 
+// Error describes the failed call and the HTTP status.
 func (e *HTTPError) Error() string {
 	return fmt.Sprintf("slack: %s: HTTP %d", e.Method, e.StatusCode)
 }

@@ -43,6 +43,7 @@ type ReplyError struct {
 	StatusCode int
 }
 
+// Error describes the status the reply URL answered with.
 func (e *ReplyError) Error() string {
 	return fmt.Sprintf("webhook: reply URL answered %d %s", e.StatusCode, http.StatusText(e.StatusCode))
 }

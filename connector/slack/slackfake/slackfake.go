@@ -411,12 +411,6 @@ type Event struct {
 	RetryNum int
 }
 
-// Sign returns the X-Slack-Signature for body at timestamp, as Slack
-// computes it.
-func Sign(signingSecret, timestamp string, body []byte) string {
-	return sign(signingSecret, timestamp, body)
-}
-
 // SendEvent signs ev with signingSecret the way Slack does and serves it
 // to h, returning the recorded response.
 func SendEvent(h http.Handler, signingSecret string, ev Event) *httptest.ResponseRecorder {
@@ -433,7 +427,7 @@ func SendEvent(h http.Handler, signingSecret string, ev Event) *httptest.Respons
 	req.Header.Set("Content-Type", ct)
 	req.Header.Set("User-Agent", "Slackbot 1.0 (+https://api.slack.com/robots)")
 	req.Header.Set("X-Slack-Request-Timestamp", ts)
-	req.Header.Set("X-Slack-Signature", sign(signingSecret, ts, ev.Body))
+	req.Header.Set("X-Slack-Signature", Sign(signingSecret, ts, ev.Body))
 	if ev.RetryNum > 0 {
 		req.Header.Set("X-Slack-Retry-Num", strconv.Itoa(ev.RetryNum))
 		req.Header.Set("X-Slack-Retry-Reason", "http_timeout")
