@@ -46,11 +46,11 @@
 //
 //	202 {"message_id":1,"ticket_id":2}  stored
 //	200 {"message_id":1,"ticket_id":2}  already stored earlier (duplicate external_id)
-//	400 invalid          body is not JSON, or not a single JSON object
+//	400 invalid          body is empty, not valid JSON, or more than one JSON value
 //	401 unauthorized     missing or bad signature, stale timestamp
 //	405 invalid          method other than POST
 //	413 invalid          body larger than MaxBody
-//	422 unprocessable    a field is missing or has a bad value (the message names it)
+//	422 unprocessable    not an object, or a field is missing, unknown or has a bad value (the message names it)
 //	503 unavailable      the message could not be stored; retry later
 //
 // Errors have the form {"error":{"code":"...","message":"..."}}. Nothing is
