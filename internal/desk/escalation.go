@@ -65,6 +65,7 @@ func (s *Service) RunEscalation(ctx context.Context, now time.Time) (int, error)
 	fired := 0
 	for _, t := range due {
 		oldW, oldB := t.SLA.Warned, t.SLA.Breached
+		stepsFired := 0
 		resp, reso := clocks(t)
 		var notes []store.Notification
 		var events []socialdesk.Event
@@ -85,6 +86,7 @@ func (s *Service) RunEscalation(ctx context.Context, now time.Time) (int, error)
 				steps = append(steps, sla.StateBreached)
 			}
 			for _, st := range steps {
+				stepsFired++
 				if st == sla.StateBreached {
 					t.SLA.Breached |= c.bit
 				}
@@ -128,7 +130,7 @@ func (s *Service) RunEscalation(ctx context.Context, now time.Time) (int, error)
 			return fired, err
 		}
 		if ok && (t.SLA.Warned != oldW || t.SLA.Breached != oldB) {
-			fired++
+			fired += stepsFired
 			s.broker.Publish(Change{TicketID: t.ID, Kind: "updated", RequesterID: t.RequesterID})
 		}
 	}
