@@ -1,0 +1,79 @@
+package web_test
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/socialdesk/socialdesk"
+	"github.com/socialdesk/socialdesk/internal/apptest"
+	"github.com/socialdesk/socialdesk/internal/browsertest"
+)
+
+// TestBrowserAgentAnswersPortalTicket is the day of a desk in a real
+// browser: an employee raises a ticket in the portal, an agent finds it in
+// the queue, answers it and resolves it, and the employee sees the answer.
+func TestBrowserAgentAnswersPortalTicket(t *testing.T) {
+	e := apptest.New(t)
+	base := e.Server.URL
+
+	emp := browsertest.New(t)
+	browsertest.Login(t, emp, base, "employee@example.com", apptest.Password)
+	browsertest.Do(t, emp,
+		chromedp.Navigate(base+"/portal/new"),
+		chromedp.WaitVisible(chromedp.ID("title")),
+		chromedp.SendKeys(chromedp.ID("title"), "Laptop will not join the office wifi"),
+		chromedp.SendKeys(chromedp.ID("description"), "Since this morning it says wrong password."),
+		chromedp.SetValue(chromedp.CSS("select[name=urgency]"), "high"),
+		chromedp.Submit(chromedp.ID("title")),
+		chromedp.WaitVisible(chromedp.CSS("article.ticket")),
+	)
+	heading := browsertest.Text(t, emp, "h1")
+	if !strings.Contains(heading, "INC-000001") || !strings.Contains(heading, "office wifi") {
+		t.Fatalf("employee sees %q after raising the ticket", heading)
+	}
+	if flash := browsertest.Text(t, emp, ".flash"); !strings.Contains(flash, "INC-000001") {
+		t.Fatalf("no confirmation: %q", flash)
+	}
+
+	agent := browsertest.New(t)
+	browsertest.Login(t, agent, base, "agent@example.com", apptest.Password)
+	if loc := browsertest.Location(t, agent); !strings.HasSuffix(loc, "/queue") {
+		t.Fatalf("agent landed on %s, want the queue", loc)
+	}
+	rows := browsertest.Text(t, agent, "#queue-rows")
+	if !strings.Contains(rows, "Laptop will not join the office wifi") || !strings.Contains(rows, "P2") {
+		t.Fatalf("queue does not show the new P2 ticket: %q", rows)
+	}
+	// Keyboard: j moves to the first row, Enter opens it.
+	browsertest.Do(t, agent,
+		chromedp.KeyEvent("j"),
+		chromedp.KeyEvent("\r"),
+		chromedp.WaitVisible(chromedp.CSS("article.ticket")),
+		chromedp.SendKeys(chromedp.ID("body"), "Please forget the network and join it again with your new password."),
+		chromedp.SetValue(chromedp.CSS("select[name=then_state]"), "resolved"),
+		chromedp.Submit(chromedp.ID("body")),
+		chromedp.WaitVisible(chromedp.CSS(".msg.out")),
+	)
+	if s := browsertest.Text(t, agent, ".ticket-head .meta"); !strings.Contains(s, "Resolved") {
+		t.Fatalf("ticket not resolved, header says %q", s)
+	}
+	if os.Getenv("SOCIALDESK_SCREENSHOTS") != "" {
+		browsertest.Screenshot(t, agent, os.Getenv("SOCIALDESK_SCREENSHOTS")+"/ticket.png")
+	}
+
+	browsertest.Do(t, emp, chromedp.Navigate(base+"/portal"), chromedp.WaitVisible(chromedp.CSS("table.queue")))
+	if s := browsertest.Text(t, emp, "table.queue tbody"); !strings.Contains(s, "Resolved") {
+		t.Fatalf("employee's list does not show the resolution: %q", s)
+	}
+	browsertest.Do(t, emp, chromedp.Navigate(base+"/tickets/1"), chromedp.WaitVisible(chromedp.CSS(".msg.out")))
+	if s := browsertest.Text(t, emp, ".msg.out .body"); !strings.Contains(s, "join it again") {
+		t.Fatalf("employee does not see the answer: %q", s)
+	}
+	tk, err := e.App.DB.Ticket(t.Context(), 1)
+	if err != nil || tk.State != socialdesk.StateResolved || tk.SLA.RespondedAt.IsZero() || tk.Channel != "portal" {
+		t.Fatalf("stored ticket = %+v, %v", tk, err)
+	}
+}
