@@ -19,7 +19,7 @@ type Session struct {
 
 // CreateSession stores a new session.
 func (db *DB) CreateSession(ctx context.Context, s Session) error {
-	_, err := db.exec(ctx, db.db, `INSERT INTO sessions (token_hash, person_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
+	_, err := db.exec(ctx, db.w, `INSERT INTO sessions (token_hash, person_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
 		s.TokenHash, s.PersonID, s.CSRF, toMicros(s.CreatedAt), toMicros(s.ExpiresAt))
 	return err
 }
@@ -36,13 +36,13 @@ func (db *DB) Session(ctx context.Context, tokenHash string) (Session, error) {
 
 // DeleteSession ends a session.
 func (db *DB) DeleteSession(ctx context.Context, tokenHash string) error {
-	_, err := db.exec(ctx, db.db, `DELETE FROM sessions WHERE token_hash = ? OR expires_at < ?`, tokenHash, toMicros(db.now()))
+	_, err := db.exec(ctx, db.w, `DELETE FROM sessions WHERE token_hash = ? OR expires_at < ?`, tokenHash, toMicros(db.now()))
 	return err
 }
 
 // CreateToken stores the hash of a new API token for a person.
 func (db *DB) CreateToken(ctx context.Context, personID int64, name, tokenHash string) (int64, error) {
-	return db.insert(ctx, db.db, `INSERT INTO api_tokens (person_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)`, personID, name, tokenHash, toMicros(db.now()))
+	return db.insert(ctx, db.w, `INSERT INTO api_tokens (person_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)`, personID, name, tokenHash, toMicros(db.now()))
 }
 
 // PersonByToken returns the owner of an API token hash, or ENOTFOUND.
@@ -68,7 +68,7 @@ func (db *DB) Setting(ctx context.Context, key string) (value string, ok bool, e
 
 // PutSetting writes a setting.
 func (db *DB) PutSetting(ctx context.Context, key, value string) error {
-	_, err := db.exec(ctx, db.db, `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+	_, err := db.exec(ctx, db.w, `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
 		key, value, toMicros(db.now()))
 	return err
 }
@@ -90,7 +90,7 @@ func (db *DB) AddNotification(ctx context.Context, n *Notification) error {
 	if n.CreatedAt.IsZero() {
 		n.CreatedAt = db.now().UTC()
 	}
-	id, err := db.insert(ctx, db.db, `INSERT INTO notifications (person_id, group_id, ticket_id, kind, text, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+	id, err := db.insert(ctx, db.w, `INSERT INTO notifications (person_id, group_id, ticket_id, kind, text, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		n.PersonID, n.GroupID, n.TicketID, n.Kind, n.Text, toMicros(n.CreatedAt))
 	n.ID = id
 	return err
@@ -135,7 +135,7 @@ func (db *DB) Audit(ctx context.Context, e AuditEntry) error {
 	if e.At.IsZero() {
 		e.At = db.now().UTC()
 	}
-	_, err := db.exec(ctx, db.db, `INSERT INTO audit_log (at, actor_id, action, target, detail, remote_addr) VALUES (?, ?, ?, ?, ?, ?)`,
+	_, err := db.exec(ctx, db.w, `INSERT INTO audit_log (at, actor_id, action, target, detail, remote_addr) VALUES (?, ?, ?, ?, ?, ?)`,
 		toMicros(e.At), e.ActorID, e.Action, e.Target, e.Detail, e.RemoteAddr)
 	return err
 }

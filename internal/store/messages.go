@@ -143,10 +143,10 @@ func (db *DB) Messages(ctx context.Context, ticketID int64) ([]*socialdesk.Messa
 // and the external id it got there.
 func (db *DB) SetDeliveryState(ctx context.Context, messageID int64, state, externalID string) error {
 	if externalID != "" {
-		_, err := db.exec(ctx, db.db, `UPDATE messages SET delivery_state = ?, external_id = ? WHERE id = ?`, state, externalID, messageID)
+		_, err := db.exec(ctx, db.w, `UPDATE messages SET delivery_state = ?, external_id = ? WHERE id = ?`, state, externalID, messageID)
 		return err
 	}
-	_, err := db.exec(ctx, db.db, `UPDATE messages SET delivery_state = ? WHERE id = ?`, state, messageID)
+	_, err := db.exec(ctx, db.w, `UPDATE messages SET delivery_state = ? WHERE id = ?`, state, messageID)
 	return err
 }
 

@@ -96,7 +96,7 @@ func (db *DB) setGroups(ctx context.Context, tx *sql.Tx, personID int64, groups 
 
 // SetPassword replaces a person's password hash.
 func (db *DB) SetPassword(ctx context.Context, id int64, hash string) error {
-	_, err := db.exec(ctx, db.db, `UPDATE people SET password_hash = ? WHERE id = ?`, hash, id)
+	_, err := db.exec(ctx, db.w, `UPDATE people SET password_hash = ? WHERE id = ?`, hash, id)
 	return err
 }
 
@@ -169,7 +169,7 @@ func (db *DB) People(ctx context.Context, role socialdesk.Role) ([]*socialdesk.P
 // AddIdentity links a channel account to a person. Linking the same account
 // to the same person again is a no-op; to another person it is ECONFLICT.
 func (db *DB) AddIdentity(ctx context.Context, id socialdesk.Identity) error {
-	_, err := db.exec(ctx, db.db, `INSERT INTO identities (channel, external_id, person_id) VALUES (?, ?, ?) ON CONFLICT (channel, external_id) DO NOTHING`, id.Channel, id.ExternalID, id.PersonID)
+	_, err := db.exec(ctx, db.w, `INSERT INTO identities (channel, external_id, person_id) VALUES (?, ?, ?) ON CONFLICT (channel, external_id) DO NOTHING`, id.Channel, id.ExternalID, id.PersonID)
 	if err != nil {
 		return err
 	}
@@ -212,7 +212,7 @@ func (db *DB) Identities(ctx context.Context, personID int64) ([]socialdesk.Iden
 
 // CreateGroup stores a new assignment group and sets g.ID.
 func (db *DB) CreateGroup(ctx context.Context, g *socialdesk.Group) error {
-	id, err := db.insert(ctx, db.db, `INSERT INTO assignment_groups (name, description, on_call) VALUES (?, ?, ?)`, g.Name, g.Description, boolInt(g.OnCall))
+	id, err := db.insert(ctx, db.w, `INSERT INTO assignment_groups (name, description, on_call) VALUES (?, ?, ?)`, g.Name, g.Description, boolInt(g.OnCall))
 	if isUniqueViolation(err) {
 		return socialdesk.FieldError("name", "A group named %q exists already.", g.Name)
 	} else if err != nil {
@@ -224,7 +224,7 @@ func (db *DB) CreateGroup(ctx context.Context, g *socialdesk.Group) error {
 
 // UpdateGroup saves a group's name, description and on-call flag.
 func (db *DB) UpdateGroup(ctx context.Context, g *socialdesk.Group) error {
-	_, err := db.exec(ctx, db.db, `UPDATE assignment_groups SET name = ?, description = ?, on_call = ? WHERE id = ?`, g.Name, g.Description, boolInt(g.OnCall), g.ID)
+	_, err := db.exec(ctx, db.w, `UPDATE assignment_groups SET name = ?, description = ?, on_call = ? WHERE id = ?`, g.Name, g.Description, boolInt(g.OnCall), g.ID)
 	if isUniqueViolation(err) {
 		return socialdesk.FieldError("name", "A group named %q exists already.", g.Name)
 	}

@@ -44,7 +44,11 @@ const (
 
 // DB is a socialdesk database.
 type DB struct {
-	db      *sql.DB
+	db *sql.DB
+	// w is the handle for writes. For SQLite it holds one connection, so
+	// writers queue in Go instead of spinning on SQLite's busy lock; for
+	// PostgreSQL it is the same pool as db.
+	w       *sql.DB
 	dialect Dialect
 	// Path is the SQLite file, empty for PostgreSQL.
 	Path string
@@ -75,9 +79,17 @@ func OpenSQLiteFile(ctx context.Context, path string) (*DB, error) {
 	}
 	sqldb.SetMaxOpenConns(8)
 	sqldb.SetMaxIdleConns(8)
-	db := &DB{db: sqldb, dialect: SQLite, Path: path, now: time.Now}
-	if err := db.Migrate(ctx); err != nil {
+	wdb, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
 		sqldb.Close()
+		return nil, err
+	}
+	wdb.SetMaxOpenConns(1)
+	wdb.SetMaxIdleConns(1)
+	wdb.SetConnMaxIdleTime(0)
+	db := &DB{db: sqldb, w: wdb, dialect: SQLite, Path: path, now: time.Now}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
 		return nil, err
 	}
 	return db, nil
@@ -95,7 +107,7 @@ func OpenPostgres(ctx context.Context, dsn string) (*DB, error) {
 		sqldb.Close()
 		return nil, fmt.Errorf("connect to postgres: %w", err)
 	}
-	db := &DB{db: sqldb, dialect: Postgres, now: time.Now}
+	db := &DB{db: sqldb, w: sqldb, dialect: Postgres, now: time.Now}
 	if err := db.Migrate(ctx); err != nil {
 		sqldb.Close()
 		return nil, err
@@ -116,7 +128,12 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*DB, error) {
 }
 
 // Close closes the database.
-func (db *DB) Close() error { return db.db.Close() }
+func (db *DB) Close() error {
+	if db.w != db.db {
+		db.w.Close()
+	}
+	return db.db.Close()
+}
 
 // Dialect returns which database this is.
 func (db *DB) Dialect() Dialect { return db.dialect }
@@ -180,7 +197,7 @@ func (db *DB) insert(ctx context.Context, q querier, query string, args ...any) 
 
 // inTx runs fn in a transaction, committing when it returns nil.
 func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := db.db.BeginTx(ctx, nil)
+	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -194,7 +211,7 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 // Migrate applies the embedded migrations that have not run yet, each in
 // its own transaction.
 func (db *DB) Migrate(ctx context.Context) error {
-	if _, err := db.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
+	if _, err := db.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
 	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
