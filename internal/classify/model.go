@@ -69,6 +69,10 @@ type Options struct {
 	// BalanceClasses weights each example by n/(k*n_label) so that rare
 	// labels count as much as common ones.
 	BalanceClasses bool
+	// Average replaces the final weights by the mean of the weights at the
+	// end of each epoch, which makes the result less sensitive to the last
+	// few updates.
+	Average bool
 	// Seed makes shuffling deterministic.
 	Seed uint64
 }
@@ -231,6 +235,12 @@ func (m *Model) sgd(vecs []vector, ys []int, classWeight []float64, epochs int, 
 	logits := make([]float64, k)
 	grad := make([]float64, k)
 	lr, lambda := m.opts.LearningRate, m.opts.Lambda
+	var avgW []float32
+	var avgB []float64
+	if m.opts.Average && epochs > 1 {
+		avgW = make([]float32, len(m.w))
+		avgB = make([]float64, len(m.b))
+	}
 	for range epochs {
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		for _, i := range order {
@@ -262,8 +272,27 @@ func (m *Model) sgd(vecs []vector, ys []int, classWeight []float64, epochs int, 
 				scale = 1
 			}
 		}
+		if avgW != nil {
+			s := float32(scale)
+			for i, v := range m.w {
+				avgW[i] += s * v
+			}
+			for i, v := range m.b {
+				avgB[i] += v
+			}
+		}
 	}
-	m.rescale(scale)
+	if avgW == nil {
+		m.rescale(scale)
+		return
+	}
+	inv := 1 / float32(epochs)
+	for i := range avgW {
+		m.w[i] = avgW[i] * inv
+	}
+	for i := range avgB {
+		m.b[i] = avgB[i] / float64(epochs)
+	}
 }
 
 func (m *Model) rescale(scale float64) {

@@ -21,6 +21,7 @@ const (
 	flagNoChar = 1 << iota
 	flagNegation
 	flagBalance
+	flagAverage
 )
 
 // MarshalBinary encodes the model as a compact blob: a magic string, the
@@ -40,6 +41,9 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 	}
 	if o.BalanceClasses {
 		flags |= flagBalance
+	}
+	if o.Average {
+		flags |= flagAverage
 	}
 	buf = append(buf, byte(o.HashBits), byte(o.WordNGrams), byte(o.CharMin), byte(o.CharMax), flags)
 	buf = le.AppendUint32(buf, uint32(o.Epochs))
@@ -144,6 +148,7 @@ func (m *Model) UnmarshalBinary(data []byte) error {
 	o.NoCharGrams = flags&flagNoChar != 0
 	o.Negation = flags&flagNegation != 0
 	o.BalanceClasses = flags&flagBalance != 0
+	o.Average = flags&flagAverage != 0
 	o.Epochs = int(r.u32())
 	o.Lambda = math.Float64frombits(r.u64())
 	o.LearningRate = math.Float64frombits(r.u64())
