@@ -12,9 +12,27 @@ import (
 // directory holding go.mod), or skips the test when it is absent.
 func sharedDataDir(t testing.TB) string {
 	t.Helper()
+	data, why := findSharedData()
+	if data == "" {
+		t.Skip(why)
+	}
+	return data
+}
+
+// sharedDataDirOrEmpty returns the shared data directory or "" when it is
+// absent.
+func sharedDataDirOrEmpty(t testing.TB) string {
+	t.Helper()
+	data, _ := findSharedData()
+	return data
+}
+
+// findSharedData walks up to the module root and returns its
+// ../shared/data, or "" and the reason it is unavailable.
+func findSharedData() (string, string) {
 	dir, err := os.Getwd()
 	if err != nil {
-		t.Fatal(err)
+		return "", err.Error()
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
@@ -22,15 +40,15 @@ func sharedDataDir(t testing.TB) string {
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			t.Skip("no go.mod found above the package; cannot locate shared data")
+			return "", "no go.mod found above the package; cannot locate shared data"
 		}
 		dir = parent
 	}
 	data := filepath.Join(dir, "..", "shared", "data")
 	if _, err := os.Stat(filepath.Join(data, "complaints", "dev.csv")); err != nil {
-		t.Skipf("shared data not found at %s: %v", data, err)
+		return "", "shared data not found at " + data + ": " + err.Error()
 	}
-	return data
+	return data, ""
 }
 
 // loadExamples reads examples from a shared data file.
@@ -79,13 +97,16 @@ func loadColumn(t testing.TB, path, col string) []string {
 // task is one classification problem from the shared data.
 type task struct {
 	name, dir, textCol, labelCol string
+	// gate makes TestEvaluateSharedData fail when the model loses to
+	// naive Bayes on this task.
+	gate bool
 }
 
 func sharedTasks() []task {
 	return []task{
-		{"complaints", "complaints", "text", "label"},
-		{"tickets category", "tickets", "title+body", "category"},
-		{"tickets urgency", "tickets", "title+body", "urgency"},
-		{"tickets impact", "tickets", "title+body", "impact"},
+		{"complaints", "complaints", "text", "label", true},
+		{"tickets category", "tickets", "title+body", "category", true},
+		{"tickets urgency", "tickets", "title+body", "urgency", false},
+		{"tickets impact", "tickets", "title+body", "impact", false},
 	}
 }

@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"fmt"
 	"maps"
 	"math"
 	"os"
@@ -62,7 +63,11 @@ func TestTuneCV(t *testing.T) {
 			}
 			t.Logf("%s %-40s cv5 F1 %.4f  lodo F1 %.4f", tk.name, "mix "+fmtG(a), cv.MacroF1, lodoF1)
 		}
-		for _, c := range tuneGrid() {
+		base := DefaultOptions()
+		if tk.dir == "tickets" && os.Getenv("CLASSIFY_TUNE_BASE") == "tickets" {
+			base = TicketOptions()
+		}
+		for _, c := range tuneGrid(base) {
 			start := time.Now()
 			train := func(tr []Example) (Predictor, error) { return Train(tr, c.opts) }
 			cv, err := crossValidate(ex, folds, train)
@@ -95,10 +100,10 @@ type tuneCase struct {
 }
 
 // tuneGrid lists the configurations compared by TestTuneCV.
-func tuneGrid() []tuneCase {
+func tuneGrid(base Options) []tuneCase {
 	var grid []tuneCase
 	add := func(name string, f func(*Options)) {
-		o := DefaultOptions()
+		o := base
 		f(&o)
 		grid = append(grid, tuneCase{name, o})
 	}
@@ -108,13 +113,29 @@ func tuneGrid() []tuneCase {
 	add("average e20 lr2", func(o *Options) { o.Average = true; o.Epochs = 20; o.LearningRate = 2 })
 	add("average e20 lr2 l1e-4", func(o *Options) { o.Average = true; o.Epochs = 20; o.LearningRate = 2; o.Lambda = 1e-4 })
 	add("words only", func(o *Options) { o.NoCharGrams = true })
+	add("with chars", func(o *Options) { o.NoCharGrams = false })
 	add("char 1-4", func(o *Options) { o.CharMin, o.CharMax = 1, 4 })
 	add("char 3-5", func(o *Options) { o.CharMin, o.CharMax = 3, 5 })
 	add("char 2-6", func(o *Options) { o.CharMin, o.CharMax = 2, 6 })
 	add("unigrams", func(o *Options) { o.WordNGrams = 1 })
 	add("negation", func(o *Options) { o.Negation = true })
 	add("no balance", func(o *Options) { o.BalanceClasses = false })
-	for _, l := range []float64{1e-6, 1e-4, 3e-4, 1e-3} {
+	add("avg l1e-4", func(o *Options) { o.Average = true; o.Lambda = 1e-4 })
+	add("avg l3e-5", func(o *Options) { o.Average = true; o.Lambda = 3e-5 })
+	add("avg e20 l3e-5", func(o *Options) { o.Average = true; o.Epochs = 20; o.Lambda = 3e-5 })
+	if os.Getenv("CLASSIFY_TUNE_AVG") != "" {
+		for _, cr := range [][2]int{{2, 5}, {3, 5}, {2, 6}, {1, 5}} {
+			for _, l := range []float64{1e-5, 3e-5, 1e-4} {
+				for _, e := range []int{5, 10, 20} {
+					add(fmt.Sprintf("avg char %d-%d l%g e%d", cr[0], cr[1], l, e), func(o *Options) {
+						o.Average, o.CharMin, o.CharMax, o.Lambda, o.Epochs = true, cr[0], cr[1], l, e
+					})
+				}
+			}
+		}
+		return grid
+	}
+	for _, l := range []float64{1e-6, 3e-5, 1e-4, 3e-4, 1e-3} {
 		add("lambda "+fmtG(l), func(o *Options) { o.Lambda = l })
 	}
 	for _, e := range []int{3, 5, 20} {
