@@ -203,6 +203,7 @@ type featurizer struct {
 	charMin    int
 	charMax    int
 	negation   bool
+	charWeight float64
 }
 
 func newFeaturizer(o Options) featurizer {
@@ -212,6 +213,7 @@ func newFeaturizer(o Options) featurizer {
 		charMin:    o.CharMin,
 		charMax:    o.CharMax,
 		negation:   o.Negation,
+		charWeight: o.CharWeight,
 	}
 }
 
@@ -220,6 +222,10 @@ func newFeaturizer(o Options) featurizer {
 func (f featurizer) vectorize(text string) vector {
 	toks := tokenize(text)
 	hashes := make([]uint32, 0, 8*len(toks)+8)
+	var chars []uint32
+	if f.charWeight > 0 && f.charMax > 0 {
+		chars = make([]uint32, 0, 16*len(toks))
+	}
 	prev := ""
 	negLeft := 0
 	for _, t := range toks {
@@ -251,10 +257,49 @@ func (f featurizer) vectorize(text string) vector {
 			negLeft = 3
 		}
 		if t.word && f.charMax > 0 {
-			hashes = f.appendCharGrams(hashes, t.text)
+			if chars != nil {
+				chars = f.appendCharGrams(chars, t.text)
+			} else {
+				hashes = f.appendCharGrams(hashes, t.text)
+			}
 		}
 	}
-	return normalise(hashes)
+	if chars == nil {
+		return normalise(hashes)
+	}
+	return combine(normalise(hashes), normalise(chars), float32(f.charWeight))
+}
+
+// combine adds a and b scaled by wb, both sorted by index, and scales the
+// sum to unit length.
+func combine(a, b vector, wb float32) vector {
+	out := vector{idx: make([]uint32, 0, len(a.idx)+len(b.idx)), val: make([]float32, 0, len(a.idx)+len(b.idx))}
+	i, j := 0, 0
+	for i < len(a.idx) || j < len(b.idx) {
+		switch {
+		case j == len(b.idx) || (i < len(a.idx) && a.idx[i] < b.idx[j]):
+			out.idx, out.val = append(out.idx, a.idx[i]), append(out.val, a.val[i])
+			i++
+		case i == len(a.idx) || b.idx[j] < a.idx[i]:
+			out.idx, out.val = append(out.idx, b.idx[j]), append(out.val, wb*b.val[j])
+			j++
+		default:
+			out.idx, out.val = append(out.idx, a.idx[i]), append(out.val, a.val[i]+wb*b.val[j])
+			i++
+			j++
+		}
+	}
+	var norm float64
+	for _, v := range out.val {
+		norm += float64(v) * float64(v)
+	}
+	if norm > 0 {
+		inv := float32(1 / math.Sqrt(norm))
+		for k := range out.val {
+			out.val[k] *= inv
+		}
+	}
+	return out
 }
 
 // appendCharGrams adds the character n-grams of " word " (padded with

@@ -49,6 +49,7 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 	buf = le.AppendUint32(buf, uint32(o.Epochs))
 	buf = le.AppendUint64(buf, math.Float64bits(o.Lambda))
 	buf = le.AppendUint64(buf, math.Float64bits(o.LearningRate))
+	buf = le.AppendUint64(buf, math.Float64bits(o.CharWeight))
 	buf = le.AppendUint64(buf, o.Seed)
 	buf = le.AppendUint64(buf, uint64(m.steps))
 	buf = le.AppendUint32(buf, uint32(k))
@@ -152,6 +153,7 @@ func (m *Model) UnmarshalBinary(data []byte) error {
 	o.Epochs = int(r.u32())
 	o.Lambda = math.Float64frombits(r.u64())
 	o.LearningRate = math.Float64frombits(r.u64())
+	o.CharWeight = math.Float64frombits(r.u64())
 	o.Seed = r.u64()
 	steps := int64(r.u64())
 	if r.err != nil {
