@@ -61,7 +61,15 @@ func TestTokenize(t *testing.T) {
 }
 
 func TestVectorizeIsUnitLength(t *testing.T) {
-	f := newFeaturizer(smallOptions())
+	joint := smallOptions()
+	joint.CharWeight = 0
+	for _, o := range []Options{smallOptions(), joint} {
+		checkUnitLength(t, newFeaturizer(o))
+	}
+}
+
+func checkUnitLength(t *testing.T, f featurizer) {
+	t.Helper()
 	v := f.vectorize("the printer is broken broken broken")
 	if len(v.idx) == 0 {
 		t.Fatal("no features extracted")
@@ -312,6 +320,25 @@ func TestCrossValidate(t *testing.T) {
 	for f, c := range perFold {
 		if c["support"] != 2 || c["chatter"] != 2 {
 			t.Fatalf("fold %d not stratified: %v", f, c)
+		}
+	}
+}
+
+func TestSortHashes(t *testing.T) {
+	for _, n := range []int{0, 1, 5, 47, 48, 300, 5000} {
+		h := make([]uint32, n)
+		x := uint32(12345)
+		for i := range h {
+			x = x*1664525 + 1013904223
+			h[i] = x >> (uint(i) % 13)
+			if i%7 == 0 && i > 0 {
+				h[i] = h[i-1]
+			}
+		}
+		want := slices.Sorted(slices.Values(h))
+		sortHashes(h)
+		if !slices.Equal(h, want) {
+			t.Fatalf("n=%d: sortHashes differs from slices.Sort", n)
 		}
 	}
 }

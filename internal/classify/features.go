@@ -157,7 +157,12 @@ func wordToken(w string) token {
 		return token{text: tokNumber}
 	}
 	if strings.ContainsAny(w, "'’") {
-		w = strings.NewReplacer("'", "", "’", "").Replace(w)
+		w = strings.Map(func(r rune) rune {
+			if r == '\'' || r == '’' {
+				return -1
+			}
+			return r
+		}, w)
 	}
 	return token{text: w, word: true}
 }
@@ -337,13 +342,47 @@ func (f featurizer) appendCharGrams(hashes []uint32, w string) []uint32 {
 	return hashes
 }
 
+// sortHashes sorts hashes in place. Short slices use insertion sort,
+// longer ones an LSD radix sort on bytes, which is several times faster
+// than a comparison sort for the few hundred features of a post.
+func sortHashes(h []uint32) {
+	if len(h) < 48 {
+		slices.Sort(h)
+		return
+	}
+	var maxv uint32
+	for _, v := range h {
+		maxv = max(maxv, v)
+	}
+	tmp := make([]uint32, len(h))
+	src, dst := h, tmp
+	for shift := uint(0); shift < 32 && maxv>>shift != 0; shift += 8 {
+		var count [257]int
+		for _, v := range src {
+			count[(v>>shift)&0xff+1]++
+		}
+		for i := 1; i < 257; i++ {
+			count[i] += count[i-1]
+		}
+		for _, v := range src {
+			b := (v >> shift) & 0xff
+			dst[count[b]] = v
+			count[b]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &h[0] {
+		copy(h, src)
+	}
+}
+
 // normalise counts duplicate hashes, applies 1 + ln(count) and scales to
 // unit length.
 func normalise(hashes []uint32) vector {
 	if len(hashes) == 0 {
 		return vector{}
 	}
-	slices.Sort(hashes)
+	sortHashes(hashes)
 	v := vector{idx: make([]uint32, 0, len(hashes)), val: make([]float32, 0, len(hashes))}
 	var norm float64
 	for i := 0; i < len(hashes); {
@@ -351,7 +390,10 @@ func normalise(hashes []uint32) vector {
 		for j < len(hashes) && hashes[j] == hashes[i] {
 			j++
 		}
-		x := 1 + math.Log(float64(j-i))
+		x := 1.0
+		if j-i > 1 {
+			x += math.Log(float64(j - i))
+		}
 		norm += x * x
 		v.idx = append(v.idx, hashes[i])
 		v.val = append(v.val, float32(x))

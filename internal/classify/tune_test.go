@@ -123,6 +123,12 @@ func tuneGrid(base Options) []tuneCase {
 	add("avg l1e-4", func(o *Options) { o.Average = true; o.Lambda = 1e-4 })
 	add("avg l3e-5", func(o *Options) { o.Average = true; o.Lambda = 3e-5 })
 	add("avg e20 l3e-5", func(o *Options) { o.Average = true; o.Epochs = 20; o.Lambda = 3e-5 })
+	if os.Getenv("CLASSIFY_TUNE_BITS") != "" {
+		for _, b := range []int{16, 18, 20, 22} {
+			add(fmt.Sprintf("hash bits %d", b), func(o *Options) { o.HashBits = b })
+		}
+		return grid
+	}
 	if os.Getenv("CLASSIFY_TUNE_CW") != "" {
 		for _, cw := range []float64{0.5, 0.75, 1, 1.5, 2} {
 			for _, l := range []float64{1e-5, 1e-4} {
