@@ -198,6 +198,16 @@ func TestSerialisationRoundTrip(t *testing.T) {
 	if err := back.UnmarshalBinary([]byte("nope")); err == nil {
 		t.Fatal("garbage accepted")
 	}
+	var zero Model
+	if _, err := zero.MarshalBinary(); err == nil {
+		t.Fatal("untrained model encoded")
+	}
+	if p := zero.Predict("x"); p.Label != "" {
+		t.Fatalf("untrained model predicted %+v", p)
+	}
+	if err := zero.Update(toyExamples(), 1); err == nil {
+		t.Fatal("untrained model updated")
+	}
 }
 
 func maps64Equal(a, b map[string]float64) bool {

@@ -156,8 +156,9 @@ func (o Options) featurizer() featurizer {
 	return f
 }
 
-// Model is a trained softmax classifier. A Model is safe for concurrent
-// Predict calls; Update must not run concurrently with other methods.
+// Model is a trained softmax classifier, obtained from Train or
+// UnmarshalBinary. A Model is safe for concurrent Predict calls; Update
+// must not run concurrently with other methods.
 type Model struct {
 	opts   Options
 	feat   featurizer
@@ -364,7 +365,11 @@ func softmax(z []float64) {
 
 // Predict classifies text and returns the most probable label together
 // with the probability of every label.
+// An untrained zero Model returns the zero Prediction.
 func (m *Model) Predict(text string) Prediction {
+	if len(m.labels) == 0 {
+		return Prediction{}
+	}
 	probs := make([]float64, len(m.labels))
 	m.logits(m.feat.vectorize(text), 1, probs)
 	softmax(probs)
@@ -403,6 +408,9 @@ func (m *Model) Options() Options {
 // example's label must already be known to the model; the examples are
 // given unit weight.
 func (m *Model) Update(examples []Example, epochs int) error {
+	if len(m.labels) == 0 {
+		return errors.New("classify: cannot update an untrained model")
+	}
 	if len(examples) == 0 {
 		return ErrNoExamples
 	}

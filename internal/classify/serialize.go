@@ -16,6 +16,10 @@ const FormatVersion byte = 1
 // modelMagic starts every encoded Model.
 const modelMagic = "SDCL"
 
+// maxWeights bounds the weight table a decoded blob may ask for (1 GiB of
+// float32), so a corrupt blob cannot exhaust memory.
+const maxWeights = 1 << 28
+
 // Option flags in the encoding.
 const (
 	flagNoChar = 1 << iota
@@ -28,6 +32,9 @@ const (
 // FormatVersion byte, the options, the labels and the non-zero weight rows.
 func (m *Model) MarshalBinary() ([]byte, error) {
 	k := len(m.labels)
+	if k == 0 {
+		return nil, errors.New("classify: cannot encode an untrained model")
+	}
 	le := binary.LittleEndian
 	buf := []byte(modelMagic)
 	buf = append(buf, FormatVersion)
@@ -159,24 +166,30 @@ func (m *Model) UnmarshalBinary(data []byte) error {
 	if r.err != nil {
 		return fmt.Errorf("classify: decoding model header: %w", r.err)
 	}
-	if _, err := o.withDefaults(); err != nil || o.HashBits == 0 {
-		return fmt.Errorf("classify: decoding model: bad options: %v", err)
+	if o.HashBits == 0 || o.WordNGrams == 0 || o.CharMin == 0 {
+		return errors.New("classify: decoding model: options missing")
 	}
+	if _, err := o.withDefaults(); err != nil {
+		return fmt.Errorf("classify: decoding model: %w", err)
+	}
+	rows := 1 << uint(o.HashBits)
 	k := int(r.u32())
-	if k < 2 || k > 1<<16 {
+	if k < 2 || rows*k > maxWeights {
 		return fmt.Errorf("classify: decoding model: bad label count %d", k)
 	}
 	labels := make([]string, k)
 	index := make(map[string]int, k)
 	for i := range labels {
 		labels[i] = string(r.take(int(r.u32())))
+		if i > 0 && r.err == nil && labels[i] <= labels[i-1] {
+			return errors.New("classify: decoding model: labels not sorted and unique")
+		}
 		index[labels[i]] = i
 	}
 	b := make([]float64, k)
 	for i := range b {
 		b[i] = math.Float64frombits(r.u64())
 	}
-	rows := 1 << uint(o.HashBits)
 	w := make([]float32, rows*k)
 	n := int(r.u32())
 	for range n {
