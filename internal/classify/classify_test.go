@@ -352,3 +352,27 @@ func TestSortHashes(t *testing.T) {
 		}
 	}
 }
+
+// FuzzUnmarshalBinary checks that corrupt blobs give errors, not panics,
+// and that every accepted blob yields a usable model.
+func FuzzUnmarshalBinary(f *testing.F) {
+	o := DefaultOptions()
+	o.HashBits = 10
+	m, err := Train(toyExamples(), o)
+	if err != nil {
+		f.Fatal(err)
+	}
+	blob, _ := m.MarshalBinary()
+	f.Add(blob)
+	f.Add(blob[:40])
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var back Model
+		if back.UnmarshalBinary(data) != nil {
+			return
+		}
+		p := back.Predict("printer broken")
+		if len(p.Scores) != len(back.Labels()) {
+			t.Fatalf("decoded model gave %d scores for %d labels", len(p.Scores), len(back.Labels()))
+		}
+	})
+}

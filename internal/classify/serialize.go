@@ -193,6 +193,9 @@ func (m *Model) UnmarshalBinary(data []byte) error {
 	w := make([]float32, rows*k)
 	n := int(r.u32())
 	for range n {
+		if r.err != nil {
+			break
+		}
 		f := int(r.u32())
 		if r.err == nil && f >= rows {
 			return fmt.Errorf("classify: decoding model: weight row %d out of range", f)
