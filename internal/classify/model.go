@@ -43,8 +43,9 @@ type Predictor interface {
 }
 
 // Options configures feature extraction and training. Start from
-// DefaultOptions; in Train, zero numeric fields are replaced by their
-// defaults.
+// DefaultOptions or TicketOptions. In Train, a zero HashBits, WordNGrams,
+// CharMin, CharMax, Epochs, Lambda or LearningRate is replaced by its
+// default; a zero CharWeight keeps its documented meaning.
 type Options struct {
 	// HashBits sets the size of the hashed feature space to 2^HashBits
 	// (between 10 and 24).
