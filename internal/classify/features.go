@@ -1,0 +1,407 @@
+package classify
+
+import (
+	"math"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Special tokens produced by the tokenizer for text spans whose exact
+// content rarely generalises between customers.
+const (
+	tokURL     = "<url>"
+	tokMention = "<user>"
+	tokNumber  = "<num>"
+)
+
+// token is one unit of text produced by tokenize. Word tokens are eligible
+// for character n-grams; special tokens (URLs, mentions, numbers,
+// punctuation, emoji) are not.
+type token struct {
+	text string
+	word bool
+	// breaks is true for punctuation that ends a negation scope.
+	breaks bool
+}
+
+// isNegator reports whether a word starts a negation scope when
+// Options.Negation is enabled.
+func isNegator(w string) bool {
+	switch w {
+	case "not", "no", "never", "nothing", "nobody", "nowhere", "none", "cannot",
+		"cant", "dont", "doesnt", "didnt", "isnt", "arent", "wasnt", "werent",
+		"wont", "wouldnt", "couldnt", "shouldnt", "havent", "hasnt", "hadnt", "aint":
+		return true
+	}
+	return false
+}
+
+// tokenize lowercases text and splits it into tokens. URLs become "<url>",
+// @mentions "<user>", numbers "<num>", hashtags their word, runs of "!" or
+// "?" become "!" / "!!" and "?" / "??", and emoji or other symbols are kept
+// as single-rune tokens. Apostrophes inside words are dropped so that
+// "don't" and "dont" are the same word.
+func tokenize(text string) []token {
+	text = strings.ToLower(text)
+	toks := make([]token, 0, len(text)/4+1)
+	i := 0
+	for i < len(text) {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		switch {
+		case unicode.IsSpace(r):
+			i += size
+		case strings.HasPrefix(text[i:], "http://") || strings.HasPrefix(text[i:], "https://") || strings.HasPrefix(text[i:], "www."):
+			j := i
+			for j < len(text) {
+				r2, s2 := utf8.DecodeRuneInString(text[j:])
+				if unicode.IsSpace(r2) {
+					break
+				}
+				j += s2
+			}
+			toks = append(toks, token{text: tokURL})
+			i = j
+		case (r == '@' || r == '#') && i+1 < len(text) && isWordRune(runeAt(text, i+1)):
+			j := scanWord(text, i+1)
+			if r == '@' {
+				toks = append(toks, token{text: tokMention})
+			} else {
+				toks = append(toks, wordToken(text[i+1:j]))
+			}
+			i = j
+		case isWordRune(r):
+			j := scanWord(text, i)
+			toks = append(toks, wordToken(text[i:j]))
+			i = j
+		case r == '!' || r == '?':
+			j := i
+			for j < len(text) && text[j] == byte(r) {
+				j++
+			}
+			t := string(r)
+			if j-i > 1 {
+				t += t
+			}
+			toks = append(toks, token{text: t, breaks: true})
+			i = j
+		case unicode.IsPunct(r):
+			// Sentence punctuation is not a feature but ends a negation scope.
+			if r == '.' || r == ',' || r == ';' || r == ':' {
+				if n := len(toks); n > 0 && !toks[n-1].breaks {
+					toks = append(toks, token{breaks: true})
+				}
+			}
+			i += size
+		case unicode.IsSymbol(r) || r > 0x2000:
+			// Emoji and other symbols; skip variation selectors and joiners.
+			if r != 0xFE0F && r != 0x200D {
+				toks = append(toks, token{text: text[i : i+size]})
+			}
+			i += size
+		default:
+			i += size
+		}
+	}
+	return toks
+}
+
+func runeAt(s string, i int) rune {
+	r, _ := utf8.DecodeRuneInString(s[i:])
+	return r
+}
+
+func isWordRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_'
+}
+
+// scanWord returns the end of the word starting at i. Apostrophes and
+// internal dots or commas between digits are part of a word.
+func scanWord(s string, i int) int {
+	j := i
+	for j < len(s) {
+		r, size := utf8.DecodeRuneInString(s[j:])
+		if isWordRune(r) {
+			j += size
+			continue
+		}
+		if (r == '\'' || r == '’' || r == '.' || r == ',' || r == ':') && j+size < len(s) {
+			next := runeAt(s, j+size)
+			prev, _ := utf8.DecodeLastRuneInString(s[:j])
+			if (r == '\'' || r == '’') && unicode.IsLetter(next) {
+				j += size
+				continue
+			}
+			if unicode.IsDigit(prev) && unicode.IsDigit(next) {
+				j += size
+				continue
+			}
+		}
+		break
+	}
+	return j
+}
+
+// wordToken normalises a raw word: numbers become "<num>" and apostrophes
+// are removed.
+func wordToken(w string) token {
+	digits := true
+	for _, r := range w {
+		if !unicode.IsDigit(r) && r != '.' && r != ',' && r != ':' {
+			digits = false
+			break
+		}
+	}
+	if digits {
+		return token{text: tokNumber}
+	}
+	if strings.ContainsAny(w, "'’") {
+		w = strings.Map(func(r rune) rune {
+			if r == '\'' || r == '’' {
+				return -1
+			}
+			return r
+		}, w)
+	}
+	return token{text: w, word: true}
+}
+
+// FNV-1a constants.
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+// Namespaces keep word, bigram and character n-gram hashes apart.
+const (
+	nsWord = 1
+	nsBigr = 2
+	nsChar = 3
+	nsNeg  = 4
+)
+
+func hashStr(h uint64, s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= fnvPrime
+	}
+	return h
+}
+
+func hashByte(h uint64, b byte) uint64 {
+	h ^= uint64(b)
+	return h * fnvPrime
+}
+
+// vector is a sparse feature vector with sorted, unique indices.
+type vector struct {
+	idx []uint32
+	val []float32
+}
+
+// featurizer turns text into hashed feature vectors according to a fixed
+// configuration. It holds no mutable state and is safe for concurrent use.
+type featurizer struct {
+	mask       uint32
+	wordNGrams int
+	charMin    int
+	charMax    int
+	negation   bool
+	charWeight float64
+}
+
+func newFeaturizer(o Options) featurizer {
+	return featurizer{
+		mask:       uint32(1)<<uint(o.HashBits) - 1,
+		wordNGrams: o.WordNGrams,
+		charMin:    o.CharMin,
+		charMax:    o.CharMax,
+		negation:   o.Negation,
+		charWeight: o.CharWeight,
+	}
+}
+
+// vectorize extracts hashed features from text, applies sublinear term
+// frequency (1 + ln tf) and normalises the vector to unit L2 length.
+func (f featurizer) vectorize(text string) vector {
+	toks := tokenize(text)
+	hashes := make([]uint32, 0, 8*len(toks)+8)
+	var chars []uint32
+	if f.charWeight > 0 && f.charMax > 0 {
+		chars = make([]uint32, 0, 16*len(toks))
+	}
+	prev := ""
+	negLeft := 0
+	for _, t := range toks {
+		if t.text == "" {
+			prev = ""
+			negLeft = 0
+			continue
+		}
+		if t.breaks {
+			negLeft = 0
+		}
+		if f.wordNGrams >= 1 {
+			h := hashByte(fnvOffset, nsWord)
+			if negLeft > 0 && t.word {
+				h = hashByte(fnvOffset, nsNeg)
+			}
+			hashes = append(hashes, uint32(hashStr(h, t.text))&f.mask)
+		}
+		if f.wordNGrams >= 2 && prev != "" {
+			h := hashStr(hashByte(fnvOffset, nsBigr), prev)
+			h = hashByte(h, ' ')
+			hashes = append(hashes, uint32(hashStr(h, t.text))&f.mask)
+		}
+		prev = t.text
+		if negLeft > 0 && t.word {
+			negLeft--
+		}
+		if f.negation && isNegator(t.text) {
+			negLeft = 3
+		}
+		if t.word && f.charMax > 0 {
+			if chars != nil {
+				chars = f.appendCharGrams(chars, t.text)
+			} else {
+				hashes = f.appendCharGrams(hashes, t.text)
+			}
+		}
+	}
+	if chars == nil {
+		return normalise(hashes)
+	}
+	return combine(normalise(hashes), normalise(chars), float32(f.charWeight))
+}
+
+// combine adds a and b scaled by wb, both sorted by index, and scales the
+// sum to unit length.
+func combine(a, b vector, wb float32) vector {
+	out := vector{idx: make([]uint32, 0, len(a.idx)+len(b.idx)), val: make([]float32, 0, len(a.idx)+len(b.idx))}
+	i, j := 0, 0
+	for i < len(a.idx) || j < len(b.idx) {
+		switch {
+		case j == len(b.idx) || (i < len(a.idx) && a.idx[i] < b.idx[j]):
+			out.idx, out.val = append(out.idx, a.idx[i]), append(out.val, a.val[i])
+			i++
+		case i == len(a.idx) || b.idx[j] < a.idx[i]:
+			out.idx, out.val = append(out.idx, b.idx[j]), append(out.val, wb*b.val[j])
+			j++
+		default:
+			out.idx, out.val = append(out.idx, a.idx[i]), append(out.val, a.val[i]+wb*b.val[j])
+			i++
+			j++
+		}
+	}
+	var norm float64
+	for _, v := range out.val {
+		norm += float64(v) * float64(v)
+	}
+	if norm > 0 {
+		inv := float32(1 / math.Sqrt(norm))
+		for k := range out.val {
+			out.val[k] *= inv
+		}
+	}
+	return out
+}
+
+// appendCharGrams adds the character n-grams of " word " (padded with
+// spaces marking the word boundaries) for n in [charMin, charMax].
+func (f featurizer) appendCharGrams(hashes []uint32, w string) []uint32 {
+	var offBuf [64]int
+	offs := offBuf[:0]
+	// Rune start offsets within the padded word; the padding spaces are
+	// virtual: position 0 and len(runes)+1.
+	for i := range w {
+		offs = append(offs, i)
+	}
+	offs = append(offs, len(w))
+	n := len(offs) - 1 // runes in w
+	total := n + 2     // with padding
+	for size := f.charMin; size <= f.charMax; size++ {
+		if size > total {
+			break
+		}
+		for start := 0; start+size <= total; start++ {
+			h := hashByte(hashByte(fnvOffset, nsChar), byte(size))
+			end := start + size
+			if start == 0 {
+				h = hashByte(h, ' ')
+			}
+			lo := max(start-1, 0)
+			hi := min(end-1, n)
+			h = hashStr(h, w[offs[lo]:offs[hi]])
+			if end == total {
+				h = hashByte(h, ' ')
+			}
+			hashes = append(hashes, uint32(h)&f.mask)
+		}
+	}
+	return hashes
+}
+
+// sortHashes sorts hashes in place. Short slices use insertion sort,
+// longer ones an LSD radix sort on bytes, which is several times faster
+// than a comparison sort for the few hundred features of a post.
+func sortHashes(h []uint32) {
+	if len(h) < 48 {
+		slices.Sort(h)
+		return
+	}
+	var maxv uint32
+	for _, v := range h {
+		maxv = max(maxv, v)
+	}
+	tmp := make([]uint32, len(h))
+	src, dst := h, tmp
+	for shift := uint(0); shift < 32 && maxv>>shift != 0; shift += 8 {
+		var count [257]int
+		for _, v := range src {
+			count[(v>>shift)&0xff+1]++
+		}
+		for i := 1; i < 257; i++ {
+			count[i] += count[i-1]
+		}
+		for _, v := range src {
+			b := (v >> shift) & 0xff
+			dst[count[b]] = v
+			count[b]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &h[0] {
+		copy(h, src)
+	}
+}
+
+// normalise counts duplicate hashes, applies 1 + ln(count) and scales to
+// unit length.
+func normalise(hashes []uint32) vector {
+	if len(hashes) == 0 {
+		return vector{}
+	}
+	sortHashes(hashes)
+	v := vector{idx: make([]uint32, 0, len(hashes)), val: make([]float32, 0, len(hashes))}
+	var norm float64
+	for i := 0; i < len(hashes); {
+		j := i + 1
+		for j < len(hashes) && hashes[j] == hashes[i] {
+			j++
+		}
+		x := 1.0
+		if j-i > 1 {
+			x += math.Log(float64(j - i))
+		}
+		norm += x * x
+		v.idx = append(v.idx, hashes[i])
+		v.val = append(v.val, float32(x))
+		i = j
+	}
+	inv := float32(1 / math.Sqrt(norm))
+	for i := range v.val {
+		v.val[i] *= inv
+	}
+	return v
+}
