@@ -40,6 +40,8 @@ type Options struct {
 	SecureCookies bool
 	// Nav adds links to the navigation bar for other packages' pages.
 	Nav []NavLink
+	// SSO, when set, offers single sign-on on the sign-in page.
+	SSO SSO
 }
 
 // NavLink is one entry in the navigation bar.
