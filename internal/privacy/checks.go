@@ -39,6 +39,41 @@ func luhnValid(digits string) bool {
 	return sum%10 == 0
 }
 
+// cardBrandValid reports whether the digits start with the issuer prefix
+// of a major card network and have a length that network issues.
+func cardBrandValid(d string) bool {
+	n := len(d)
+	p2 := atoiPrefix(d, 2)
+	p3 := atoiPrefix(d, 3)
+	p4 := atoiPrefix(d, 4)
+	switch {
+	case d[0] == '4': // Visa
+		return n == 13 || n == 16 || n == 19
+	case p2 >= 51 && p2 <= 55, p4 >= 2221 && p4 <= 2720: // Mastercard
+		return n == 16
+	case p2 == 34 || p2 == 37: // American Express
+		return n == 15
+	case p4 == 6011, p3 >= 644 && p3 <= 649, p2 == 65, p2 == 62: // Discover, UnionPay
+		return n >= 16 && n <= 19
+	case p4 >= 3528 && p4 <= 3589: // JCB
+		return n >= 16 && n <= 19
+	case p2 == 36, p2 == 38, p2 == 39, p3 >= 300 && p3 <= 305: // Diners Club
+		return n >= 14 && n <= 16
+	case p4 == 5018, p4 == 5020, p4 == 5038, p2 >= 56 && p2 <= 58, p4 == 6304, p4 == 6759, p3 == 676: // Maestro
+		return n >= 12 && n <= 19
+	}
+	return false
+}
+
+// atoiPrefix returns the number formed by the first n digits of d.
+func atoiPrefix(d string, n int) int {
+	v := 0
+	for i := 0; i < n && i < len(d); i++ {
+		v = v*10 + int(d[i]-'0')
+	}
+	return v
+}
+
 // allSame reports whether every byte of s is the same.
 func allSame(s string) bool {
 	return s != "" && strings.Count(s, s[:1]) == len(s)

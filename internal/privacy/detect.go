@@ -28,7 +28,10 @@ type patterns struct {
 	keywordSep   *regexp.Regexp
 	keywordIs    *regexp.Regexp
 	keywordLoose *regexp.Regexp
+	pronounIs    *regexp.Regexp
+	passwordNear *regexp.Regexp
 	card         *regexp.Regexp
+	refCue       *regexp.Regexp
 	iban         *regexp.Regexp
 	ssn          *regexp.Regexp
 	ssnKeyword   *regexp.Regexp
@@ -70,8 +73,11 @@ func compilePatterns() *patterns {
 		},
 		keywordSep:   mc(`(?i)\b` + secretKeywords + `\b["']?[ \t]*(?:\([^)\n]{0,30}\)[ \t]*)?(?::=|=>|[:=])[ \t]*["'` + "`" + `]?([^\s"'` + "`" + `<>,;\[\]]+)`),
 		keywordIs:    mc(`(?i)\b(?:password|passwort|passwd|passphrase|pwd|kennwort|mot de passe|pin|secret|token|api key)\b(?:[ \t]+(?:for|of|to|on)[ \t]+[^\n.,:;]{1,30}?)?[ \t]+(?:is|was|est|ist|lautet|(?:has been |was |is )?(?:set|reset|changed) to)(?:[ \t]+(?:now|still|currently|temporarily|just))?[ \t]*:?[ \t]+["'` + "`" + `]?([^\s"'` + "`" + `<>,;\[\]]+)`),
+		pronounIs:    mc(`(?i)\b(?:the new one|new one|the old one|old one|it|the new|new)[ \t]+(?:is|was|will be|is now)[ \t]*:?[ \t]+["'` + "`" + `]?([^\s"'` + "`" + `<>,;\[\]]+)`),
+		passwordNear: mc(`(?i)\b(?:password|passwort|passwd|kennwort|mot de passe|pwd|passphrase)\b`),
 		keywordLoose: mc(`(?i)\b(?:api[ _-]?key|token|secret|access[ _-]?key|password|passphrase)\b[^\n]{0,40}?[ \t"']([A-Za-z0-9+/_.-]{20,200}={0,2})`),
 		card:         mc(`\b\d(?:[ -]?\d){12,18}\b`),
+		refCue:       mc(`(?i)\b(?:case|order|ref|reference|ticket|invoice|transaction|tracking|shipment|serial|po|job|id|no\.|nr\.?|n°)[ \t#:.-]*$`),
 		iban:         mc(`\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,32}\b`),
 		ssn:          mc(`\b(\d{3})([- ])(\d{2})([- ])(\d{4})\b`),
 		ssnKeyword:   mc(`(?i)\b(?:ssn|social security(?: number| no\.?)?)[ \t:#]*(\d{9})\b`),
@@ -80,7 +86,7 @@ func compilePatterns() *patterns {
 		email:        mc(`[A-Za-z0-9!#$%&'*+/=?^_{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_{|}~-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}\b`),
 		ipv4:         mc(`\b(?:\d{1,3}\.){3}\d{1,3}\b`),
 		ipv6:         mc(`(?i)(?:[0-9a-f]{0,4}:){2,7}(?:[0-9a-f]{1,4}|(?:\d{1,3}\.){3}\d{1,3})?(?:%[0-9a-z]+)?`),
-		phone:        mc(`(?:\+[ \t]?|\b)(?:\(\d{1,5}\)[ \t]?)?\d(?:(?:[ \t.\-/]|[ \t]?\(\d{1,4}\)[ \t]?)?\d){5,16}(?:[ \t]*(?:ext\.?|x|#)[ \t]*\d{1,5})?\b`),
+		phone:        mc(`(?:\+[ \t]?(?:\(\d{1,5}\)[ \t]?)?|\(\d{1,5}\)[ \t]?|\b)\d(?:(?:[ \t.\-/]|[ \t]?\(\d{1,4}\)[ \t]?)?\d){5,16}(?:[ \t]*(?:ext\.?|x|#)[ \t]*\d{1,5})?\b`),
 		phoneNANP:    mc(`^(?:\+?1[ .-]?)?\(?\d{3}\)?[ .-]?\d{3}[ .-]\d{4}\b`),
 		phoneCue:     mc(`(?i)(?:phone|tel\.?|tél\.?|telephone|téléphone|telefon|mobile|mobil|handy|portable|cell|cellphone|call(?: me)?|ring(?: me)?|reach me|fax|whatsapp|extension|ext\.?|hotline|numéro|nummer|number)\b[^\n\d+]{0,20}$`),
 		dateLike:     mc(`^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})(?:$|[ \t])`),
@@ -167,6 +173,13 @@ func (p *patterns) findSecrets(text string, add addFunc) {
 			add(KindSecret, s, e)
 		}
 	}
+	// "I changed my password, the new one is X".
+	for _, m := range p.pronounIs.FindAllStringSubmatchIndex(text, -1) {
+		s, e := m[2], trimValue(text, m[2], m[3])
+		if p.passwordNear.MatchString(text[max(0, m[0]-100):m[0]]) && acceptSecretValue(text[s:e], true) {
+			add(KindSecret, s, e)
+		}
+	}
 	for _, m := range p.keywordLoose.FindAllStringSubmatchIndex(text, -1) {
 		s, e := m[2], trimValue(text, m[2], m[3])
 		v := text[s:e]
@@ -187,7 +200,12 @@ func (p *patterns) findCards(text string, add addFunc) {
 		if strings.Contains(raw, " ") && strings.Contains(raw, "-") {
 			continue
 		}
-		if allSame(d[1:]) || !luhnValid(d) {
+		if allSame(d) || !luhnValid(d) || !cardBrandValid(d) {
+			continue
+		}
+		// An unbroken number right after "order", "case", "ref"... is
+		// a reference that happens to pass the Luhn check.
+		if !strings.ContainsAny(raw, " -") && p.refCue.MatchString(text[max(0, s-30):s]) {
 			continue
 		}
 		add(KindCard, s, e)

@@ -61,6 +61,7 @@ type nameMatcher struct {
 	known     *regexp.Regexp // caller-supplied names, may be nil
 	contexts  []*regexp.Regexp
 	phrase    *regexp.Regexp
+	emailUser *regexp.Regexp
 	possessed *regexp.Regexp
 }
 
@@ -77,8 +78,11 @@ func newNameMatcher(knownNames []string) *nameMatcher {
 			mc(`(?i:\bcolleague|\bcoworker|\bco-worker|\bmanager|\bsupervisor|\bmy boss|\brequested by|\breported by|\braised by|\bon behalf of|\bassigned to|\bnew starter|\bnew hire|\bnew joiner|\bcollègue|\bkollege|\bkollegin|\bask|\bcc|\bcalled|\bspoke to|\bspoke with|\btalked to)[ \t]*:?[ \t]+(` + namePhrase + `)`),
 			mc(`(?m)(?:^|\b)(?i:from|to|cc|requester|caller|contact|user|employee|name|nom|requested for)[ \t]*:[ \t]*(` + namePhrase + `)`),
 			mc(`(` + namePhrase + `)[ \t]*[<(][^>)\s]+@`),
+			// A short last line on its own is usually a signature.
+			mc(`\n[ \t]*(` + namePhrase + `)[ \t]*[\r\n]*\z`),
 		},
 		phrase:    mc(namePhrase),
+		emailUser: mc(`([A-Za-z][A-Za-z._-]*)@[A-Za-z0-9-]+\.`),
 		possessed: mc(`['’]s$`),
 	}
 	var alts []string
@@ -177,12 +181,29 @@ func (m *nameMatcher) find(text string, add addFunc) {
 			}
 		}
 	}
-	// Capitalised phrases that start with a common first name.
+	// Words of e-mail local parts ("m.rossi@") name people mentioned
+	// nearby ("Marco Rossi").
+	var fromEmails []string
+	for _, sm := range m.emailUser.FindAllStringSubmatch(text, -1) {
+		for _, w := range strings.FieldsFunc(sm[1], func(r rune) bool { return r == '.' || r == '_' || r == '-' }) {
+			if len(w) >= 3 {
+				fromEmails = append(fromEmails, strings.ToLower(w))
+			}
+		}
+	}
+	// Capitalised phrases that start with a common first name or contain
+	// a word seen in an e-mail address.
 	for _, loc := range m.phrase.FindAllStringIndex(text, -1) {
 		if isWordRune(runeBefore(text, loc[0])) || runeBefore(text, loc[0]) == '@' || runeAfter(text, loc[1]) == '@' {
 			continue
 		}
 		phrase := text[loc[0]:loc[1]]
+		if slices.ContainsFunc(strings.Fields(phrase), func(w string) bool {
+			return slices.Contains(fromEmails, strings.ToLower(w))
+		}) {
+			emit(loc[0], loc[1])
+			continue
+		}
 		cursor := 0
 		for _, w := range strings.Fields(phrase) {
 			i := strings.Index(phrase[cursor:], w) + cursor
