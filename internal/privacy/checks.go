@@ -123,8 +123,13 @@ func ibanValid(s string) bool {
 
 // ssnValid applies the US Social Security Administration's rules: the area
 // is not 000, 666 or 900-999, the group is not 00 and the serial not 0000.
+// It also rejects numbers the SSA voided after they were printed in
+// advertising (078-05-1120, 219-09-9999).
 func ssnValid(area, group, serial string) bool {
 	if area == "000" || area == "666" || area[0] == '9' {
+		return false
+	}
+	if full := area + group + serial; full == "078051120" || full == "219099999" {
 		return false
 	}
 	return group != "00" && serial != "0000"

@@ -44,6 +44,7 @@ type patterns struct {
 	phoneNANP    *regexp.Regexp
 	phoneCue     *regexp.Regexp
 	dateLike     *regexp.Regexp
+	ssnShape     *regexp.Regexp
 	ticketRefs   []*regexp.Regexp
 }
 
@@ -90,6 +91,7 @@ func compilePatterns() *patterns {
 		phoneNANP:    mc(`^(?:\+?1[ .-]?)?\(?\d{3}\)?[ .-]?\d{3}[ .-]\d{4}\b`),
 		phoneCue:     mc(`(?i)(?:phone|tel\.?|tél\.?|telephone|téléphone|telefon|mobile|mobil|handy|portable|cell|cellphone|call(?: me)?|ring(?: me)?|reach me|fax|whatsapp|extension|ext\.?|hotline|numéro|nummer|number)\b[^\n\d+]{0,20}$`),
 		dateLike:     mc(`^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})(?:$|[ \t])`),
+		ssnShape:     mc(`^\d{3}-\d{2}-\d{4}$`),
 		ticketRefs: []*regexp.Regexp{
 			mc(`\b(?:INC|REQ|RITM|CHG|PRB|TASK|SCTASK|TKT|SR|CASE|HD|TICKET)[-#]?\d{3,10}\b`),
 			mc(`\b(?:LAPTOP|DESKTOP|PC|WS|NB|LT|SRV|SVR|HOST|MAC|WKS|VM|PRN|PRT)-[A-Z0-9][A-Z0-9-]{2,14}\b`),
@@ -341,7 +343,8 @@ func (p *patterns) findPhones(text string, add addFunc) {
 		if len(d) < 7 || len(d) > 15 || allSame(d) {
 			continue
 		}
-		if p.dateLike.MatchString(cand) || strings.Count(cand, ".") == 3 && !strings.Contains(cand, " ") {
+		// SSN-shaped (3-2-4) numbers are never phone numbers.
+		if p.dateLike.MatchString(cand) || p.ssnShape.MatchString(cand) || strings.Count(cand, ".") == 3 && !strings.Contains(cand, " ") {
 			continue
 		}
 		intl := cand[0] == '+' || strings.HasPrefix(cand, "00") && len(d) >= 10

@@ -73,6 +73,7 @@ func newNameMatcher(knownNames []string) *nameMatcher {
 			mc(`\b` + titles + `[ \t]+(` + namePhrase + `)`),
 			mc(`(?m)^[ \t]*` + signOffs + `[ \t]*[,.!]*[ \t]*(?:\r?\n[ \t]*)?(` + namePhrase + `)[ \t]*(?:[,(|–-][^\n]*)?\r?$`),
 			mc(`(?m)^--[ \t]*\r?\n[ \t]*(` + namePhrase + `)[ \t]*\r?$`),
+			mc(`(?m)(?:^|[,.!?][ \t]+)(` + namePhrase + `)[ \t]+here\b`),
 			mc(`(?i:my name is|my name's|i am called|je m'appelle|je me nomme|ich heiße|ich heisse|mein name ist)[ \t]+(` + namePhrase + `)`),
 			mc(`(?i:\bi am|\bi'm|\bthis is|\bje suis|\bich bin|\bhier ist|\bhere is|\bc'est)[ \t]+(` + namePhrase + `)(?:[ \t]*,|[ \t]+(?i:from|in|at|here|speaking|de|du|aus|von|vom)\b)`),
 			mc(`(?i:\bcolleague|\bcoworker|\bco-worker|\bmanager|\bsupervisor|\bmy boss|\brequested by|\breported by|\braised by|\bon behalf of|\bassigned to|\bnew starter|\bnew hire|\bnew joiner|\bcollègue|\bkollege|\bkollegin|\bask|\bcc|\bcalled|\bspoke to|\bspoke with|\btalked to)[ \t]*:?[ \t]+(` + namePhrase + `)`),
@@ -96,7 +97,11 @@ func newNameMatcher(knownNames []string) *nameMatcher {
 			quoted[i] = regexp.QuoteMeta(p)
 		}
 		if len(parts) > 1 {
-			alts = append(alts, `(?i:`+strings.Join(quoted, `[ \t]+`)+`)`)
+			first, last := quoted[0], quoted[len(quoted)-1]
+			alts = append(alts, `(?i:`+strings.Join(quoted, `[ \t]+`)+`)`,
+				// Usual login names: jsmith, j.smith, john.smith.
+				`(?i:`+first+`\.`+last+`)`,
+				`(?i:`+regexp.QuoteMeta(string([]rune(parts[0])[0]))+`\.?`+last+`)`)
 		}
 		for i, p := range parts {
 			if len([]rune(p)) >= 2 {
