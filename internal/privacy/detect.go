@@ -3,6 +3,7 @@ package privacy
 import (
 	"net/netip"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -19,6 +20,10 @@ type addFunc func(k Kind, start, end int)
 type tokenPattern struct {
 	re    *regexp.Regexp
 	group int
+	// hints are lower-case substrings of which at least one must occur
+	// in the lower-cased text for the pattern to be tried; none means
+	// always try.
+	hints []string
 }
 
 // patterns holds the compiled regular expressions of every detector
@@ -49,34 +54,36 @@ type patterns struct {
 }
 
 // secretKeywords are the words after which a value is taken as a secret.
-const secretKeywords = `(?:[A-Za-z0-9]+[_.-])*(?:password|passwort|passwd|passphrase|pwd|kennwort|mot de passe|mdp|secret|client[_-]?secret|api[_ -]?key|apikey|access[_-]?key|secret[_-]?key|account[_-]?key|shared[_-]?access[_-]?key|token|access[_-]?token|auth[_-]?token|refresh[_-]?token|pin|pass|pw|credentials?)`
+// They may carry a prefix joined by "_", "." or "-" (DB_PASSWORD,
+// smtp.pass); findSecrets rejects a match glued to a preceding letter.
+const secretKeywords = `(?:password|passwort|passwd|passphrase|pwd|kennwort|mot de passe|mdp|secret|client[_-]?secret|api[_ -]?key|apikey|access[_-]?key|secret[_-]?key|account[_-]?key|shared[_-]?access[_-]?key|token|access[_-]?token|auth[_-]?token|refresh[_-]?token|pin|pass|pw|credentials?)`
 
 func compilePatterns() *patterns {
 	mc := regexp.MustCompile
 	return &patterns{
 		tokens: []tokenPattern{
-			{re: mc(`-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|\z)`)},
-			{re: mc(`\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b`)},
-			{re: mc(`\bgh[pousr]_[A-Za-z0-9]{36,255}\b`)},
-			{re: mc(`\bgithub_pat_[A-Za-z0-9_]{22,255}\b`)},
-			{re: mc(`\bglpat-[A-Za-z0-9_-]{20,}`)},
-			{re: mc(`\bxox[abposr]-[A-Za-z0-9-]{10,}`)},
-			{re: mc(`\b[sr]k_(?:live|test)_[A-Za-z0-9]{16,}\b`)},
-			{re: mc(`\bAIza[0-9A-Za-z_-]{35}`)},
-			{re: mc(`\bsk-(?:proj-)?[A-Za-z0-9_-]{32,}`)},
-			{re: mc(`\bnpm_[A-Za-z0-9]{36}\b`)},
-			{re: mc(`\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}`)},
+			{re: mc(`-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|\z)`), hints: []string{"private key"}},
+			{re: mc(`\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b`), hints: []string{"akia", "asia", "abia", "acca"}},
+			{re: mc(`\bgh[pousr]_[A-Za-z0-9]{36,255}\b`), hints: []string{"gh"}},
+			{re: mc(`\bgithub_pat_[A-Za-z0-9_]{22,255}\b`), hints: []string{"github_pat_"}},
+			{re: mc(`\bglpat-[A-Za-z0-9_-]{20,}`), hints: []string{"glpat-"}},
+			{re: mc(`\bxox[abposr]-[A-Za-z0-9-]{10,}`), hints: []string{"xox"}},
+			{re: mc(`\b[sr]k_(?:live|test)_[A-Za-z0-9]{16,}\b`), hints: []string{"k_live_", "k_test_"}},
+			{re: mc(`\bAIza[0-9A-Za-z_-]{35}`), hints: []string{"aiza"}},
+			{re: mc(`\bsk-(?:proj-)?[A-Za-z0-9_-]{32,}`), hints: []string{"sk-"}},
+			{re: mc(`\bnpm_[A-Za-z0-9]{36}\b`), hints: []string{"npm_"}},
+			{re: mc(`\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}`), hints: []string{"eyj"}},
 			// BitLocker recovery keys: eight groups of six digits.
 			{re: mc(`\b\d{6}(?:-\d{6}){7}\b`)},
 			// Credentials in a URL: scheme://user:password@host.
-			{re: mc(`\b[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s:/@]{1,64}:([^\s@/]{1,128})@[^\s@]`), group: 1},
-			{re: mc(`(?i)\bbearer\s+([A-Za-z0-9._~+/-]{16,}=*)`), group: 1},
+			{re: mc(`\b[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s:/@]{1,64}:([^\s@/]{1,128})@[^\s@]`), group: 1, hints: []string{"://"}},
+			{re: mc(`(?i)\bbearer\s+([A-Za-z0-9._~+/-]{16,}=*)`), group: 1, hints: []string{"bearer"}},
 		},
-		keywordSep:   mc(`(?i)\b` + secretKeywords + `\b["']?[ \t]*(?:\([^)\n]{0,30}\)[ \t]*)?(?::=|=>|[:=])[ \t]*["'` + "`" + `]?([^\s"'` + "`" + `<>,;\[\]]+)`),
-		keywordIs:    mc(`(?i)\b(?:password|passwort|passwd|passphrase|pwd|kennwort|mot de passe|pin|secret|token|api key)\b(?:[ \t]+(?:for|of|to|on)[ \t]+[^\n.,:;]{1,30}?)?[ \t]+(?:is|was|est|ist|lautet|(?:has been |was |is )?(?:set|reset|changed) to)(?:[ \t]+(?:now|still|currently|temporarily|just))?[ \t]*:?[ \t]+["'` + "`" + `]?([^\s"'` + "`" + `<>,;\[\]]+)`),
+		keywordSep:   mc(`^(?i)` + secretKeywords + `\b["']?[ \t]*(?:\([^)\n]{0,30}\)[ \t]*)?(?::=|=>|[:=])[ \t]*["'` + "`" + `]?([^\s"'` + "`" + `<>,;\[\]]+)`),
+		keywordIs:    mc(`^(?i)(?:password|passwort|passwd|passphrase|pwd|kennwort|mot de passe|pin|secret|token|api key)\b(?:[ \t]+(?:for|of|to|on)[ \t]+[^\n.,:;]{1,30}?)?[ \t]+(?:is|was|est|ist|lautet|(?:has been |was |is )?(?:set|reset|changed) to)(?:[ \t]+(?:now|still|currently|temporarily|just))?[ \t]*:?[ \t]+["'` + "`" + `]?([^\s"'` + "`" + `<>,;\[\]]+)`),
 		pronounIs:    mc(`(?i)\b(?:the new one|new one|the old one|old one|it|the new|new)[ \t]+(?:is|was|will be|is now)[ \t]*:?[ \t]+["'` + "`" + `]?([^\s"'` + "`" + `<>,;\[\]]+)`),
 		passwordNear: mc(`(?i)\b(?:password|passwort|passwd|kennwort|mot de passe|pwd|passphrase)\b`),
-		keywordLoose: mc(`(?i)\b(?:api[ _-]?key|token|secret|access[ _-]?key|password|passphrase)\b[^\n]{0,40}?[ \t"']([A-Za-z0-9+/_.-]{20,200}={0,2})`),
+		keywordLoose: mc(`^(?i)(?:api[ _-]?key|token|secret|access[ _-]?key|password|passphrase)\b[^\n]{0,40}?[ \t"']([A-Za-z0-9+/_.-]{20,200}={0,2})`),
 		card:         mc(`\b\d(?:[ -]?\d){12,18}\b`),
 		refCue:       mc(`(?i)\b(?:case|order|ref|reference|ticket|invoice|transaction|tracking|shipment|serial|po|job|id|no\.|nr\.?|n°)[ \t#:.-]*$`),
 		iban:         mc(`\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,32}\b`),
@@ -151,8 +158,62 @@ func trimValue(text string, start, end int) int {
 	return end
 }
 
+// secretStems are lower-case stems with which every password keyword
+// starts; the keyword patterns are only tried where one occurs.
+const secretStems = "pass pw kennwort mot mdp secret client api access account shared token auth refresh pin credential"
+
+// containsAny reports whether s contains any of subs.
+func containsAny(s string, subs []string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// asciiLower lower-cases ASCII letters only, so byte offsets stay those
+// of s.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// stemHits returns the sorted offsets where one of stems starts in lower
+// and is not glued to a preceding letter ("bypass", "rapid").
+func stemHits(text, lower string, stems []string) []int {
+	var hits []int
+	for _, st := range stems {
+		for off := 0; ; {
+			i := strings.Index(lower[off:], st)
+			if i < 0 {
+				break
+			}
+			pos := off + i
+			if !unicode.IsLetter(runeBefore(text, pos)) {
+				hits = append(hits, pos)
+			}
+			off = pos + len(st)
+		}
+	}
+	slices.Sort(hits)
+	return slices.Compact(hits)
+}
+
+// keywordWindow is how far after a keyword its value may end.
+const keywordWindow = 320
+
 func (p *patterns) findSecrets(text string, add addFunc) {
+	lower := asciiLower(text)
 	for _, tp := range p.tokens {
+		if len(tp.hints) > 0 && !containsAny(lower, tp.hints) {
+			continue
+		}
 		for _, m := range tp.re.FindAllStringSubmatchIndex(text, -1) {
 			s, e := m[0], m[1]
 			if tp.group > 0 {
@@ -163,29 +224,37 @@ func (p *patterns) findSecrets(text string, add addFunc) {
 			}
 		}
 	}
-	for _, m := range p.keywordSep.FindAllStringSubmatchIndex(text, -1) {
-		s, e := m[2], trimValue(text, m[2], m[3])
-		if acceptSecretValue(text[s:e], false) {
-			add(KindSecret, s, e)
+	// The keyword patterns are anchored and run at each keyword: much
+	// cheaper than scanning the whole text with large alternations.
+	for _, at := range stemHits(text, lower, strings.Fields(secretStems)) {
+		window := text[at:min(len(text), at+keywordWindow)]
+		if m := p.keywordSep.FindStringSubmatchIndex(window); m != nil {
+			s, e := at+m[2], trimValue(text, at+m[2], at+m[3])
+			if acceptSecretValue(text[s:e], false) {
+				add(KindSecret, s, e)
+			}
 		}
-	}
-	for _, m := range p.keywordIs.FindAllStringSubmatchIndex(text, -1) {
-		s, e := m[2], trimValue(text, m[2], m[3])
-		if acceptSecretValue(text[s:e], true) {
-			add(KindSecret, s, e)
+		if m := p.keywordIs.FindStringSubmatchIndex(window); m != nil {
+			s, e := at+m[2], trimValue(text, at+m[2], at+m[3])
+			if acceptSecretValue(text[s:e], true) {
+				add(KindSecret, s, e)
+			}
+		}
+		if m := p.keywordLoose.FindStringSubmatchIndex(window); m != nil {
+			s, e := at+m[2], trimValue(text, at+m[2], at+m[3])
+			v := text[s:e]
+			if entropy(v) >= 3.5 && charClasses(v) >= 2 && acceptSecretValue(v, false) {
+				add(KindSecret, s, e)
+			}
 		}
 	}
 	// "I changed my password, the new one is X".
+	if !containsAny(lower, []string{"pass", "pwd", "kennwort", "mot de passe"}) {
+		return
+	}
 	for _, m := range p.pronounIs.FindAllStringSubmatchIndex(text, -1) {
 		s, e := m[2], trimValue(text, m[2], m[3])
 		if p.passwordNear.MatchString(text[max(0, m[0]-100):m[0]]) && acceptSecretValue(text[s:e], true) {
-			add(KindSecret, s, e)
-		}
-	}
-	for _, m := range p.keywordLoose.FindAllStringSubmatchIndex(text, -1) {
-		s, e := m[2], trimValue(text, m[2], m[3])
-		v := text[s:e]
-		if entropy(v) >= 3.5 && charClasses(v) >= 2 && acceptSecretValue(v, false) {
 			add(KindSecret, s, e)
 		}
 	}

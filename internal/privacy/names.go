@@ -56,11 +56,52 @@ const commonFirstNames = " Aaron Adam Adrian Adrien Agnès Aidan Alain Alan Alex
 	"Stephanie Stephen Steven Susan Susanne Sven Sylvie Thomas Thibault Tim Timothy Tobias Tom Torsten Ursula Valérie " +
 	"Vanessa Victor Vincent Virginie Walter Wolfgang Yann Yannick Yvonne Zoe Zoé "
 
+// namePattern is a context pattern for names. Its name phrases are the
+// submatches.
+type namePattern struct {
+	re *regexp.Regexp
+	// stems, when set, are the lower-case starts of the pattern's
+	// leading words: re is anchored and only tried where a stem occurs.
+	stems []string
+	// lineStart limits stem hits to the start of a line.
+	lineStart bool
+	// need, when set, must occur in the text for re to be tried.
+	need string
+}
+
+// matches returns the submatch indexes of p in text.
+func (p namePattern) matches(text, lower string) [][]int {
+	if p.need != "" && !strings.Contains(text, p.need) {
+		return nil
+	}
+	if len(p.stems) == 0 {
+		return p.re.FindAllStringSubmatchIndex(text, -1)
+	}
+	var out [][]int
+	for _, at := range stemHits(text, lower, p.stems) {
+		if p.lineStart && strings.TrimLeft(text[strings.LastIndexByte(text[:at], '\n')+1:at], " \t") != "" {
+			continue
+		}
+		m := p.re.FindStringSubmatchIndex(text[at:min(len(text), at+200)])
+		if m == nil {
+			continue
+		}
+		for i := range m {
+			if m[i] >= 0 {
+				m[i] += at
+			}
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
 // nameMatcher finds person names.
 type nameMatcher struct {
 	known     *regexp.Regexp // caller-supplied names, may be nil
-	contexts  []*regexp.Regexp
+	contexts  []namePattern
 	phrase    *regexp.Regexp
+	lastLine  *regexp.Regexp
 	emailUser *regexp.Regexp
 	possessed *regexp.Regexp
 }
@@ -68,21 +109,20 @@ type nameMatcher struct {
 func newNameMatcher(knownNames []string) *nameMatcher {
 	mc := regexp.MustCompile
 	m := &nameMatcher{
-		contexts: []*regexp.Regexp{
-			mc(`(?m)(?:^|[.!?][ \t]+)[ \t]*` + greetings + `[ \t]+(?:` + titles + `[ \t]+)?(` + namePhrase + `)(?:[ \t]+(?:and|&|und|et)[ \t]+(` + namePhrase + `))?[ \t]*(?:[,!:;.\n]|$)`),
-			mc(`\b` + titles + `[ \t]+(` + namePhrase + `)`),
-			mc(`(?m)^[ \t]*` + signOffs + `[ \t]*[,.!]*[ \t]*(?:\r?\n[ \t]*)?(` + namePhrase + `)[ \t]*(?:[,(|–-][^\n]*)?\r?$`),
-			mc(`(?m)^--[ \t]*\r?\n[ \t]*(` + namePhrase + `)[ \t]*\r?$`),
-			mc(`(?m)(?:^|[,.!?][ \t]+)(` + namePhrase + `)[ \t]+here\b`),
-			mc(`(?i:my name is|my name's|i am called|je m'appelle|je me nomme|ich heiße|ich heisse|mein name ist)[ \t]+(` + namePhrase + `)`),
-			mc(`(?i:\bi am|\bi'm|\bthis is|\bje suis|\bich bin|\bhier ist|\bhere is|\bc'est)[ \t]+(` + namePhrase + `)(?:[ \t]*,|[ \t]+(?i:from|in|at|here|speaking|de|du|aus|von|vom)\b)`),
-			mc(`(?i:\bcolleague|\bcoworker|\bco-worker|\bmanager|\bsupervisor|\bmy boss|\brequested by|\breported by|\braised by|\bon behalf of|\bassigned to|\bnew starter|\bnew hire|\bnew joiner|\bcollègue|\bkollege|\bkollegin|\bask|\bcc|\bcalled|\bspoke to|\bspoke with|\btalked to)[ \t]*:?[ \t]+(` + namePhrase + `)`),
-			mc(`(?m)(?:^|\b)(?i:from|to|cc|requester|caller|contact|user|employee|name|nom|requested for)[ \t]*:[ \t]*(` + namePhrase + `)`),
-			mc(`(` + namePhrase + `)[ \t]*[<(][^>)\s]+@`),
-			// A short last line on its own is usually a signature.
-			mc(`\n[ \t]*(` + namePhrase + `)[ \t]*[\r\n]*\z`),
+		contexts: []namePattern{
+			{re: mc(`(?m)(?:^|[.!?][ \t]+)[ \t]*` + greetings + `[ \t]+(?:` + titles + `[ \t]+)?(` + namePhrase + `)(?:[ \t]+(?:and|&|und|et)[ \t]+(` + namePhrase + `))?[ \t]*(?:[,!:;.\n]|$)`)},
+			{re: mc(`\b` + titles + `[ \t]+(` + namePhrase + `)`)},
+			{re: mc(`(?m)^[ \t]*` + signOffs + `[ \t]*[,.!]*[ \t]*(?:\r?\n[ \t]*)?(` + namePhrase + `)[ \t]*(?:[,(|–-][^\n]*)?\r?$`)},
+			{re: mc(`(?m)^--[ \t]*\r?\n[ \t]*(` + namePhrase + `)[ \t]*\r?$`)},
+			{re: mc(`(?m)(?:^|[,.!?][ \t]+)(` + namePhrase + `)[ \t]+here\b`), need: "here"},
+			{re: mc(`^(?i:my name is|my name's|i am called|je m'appelle|je me nomme|ich heiße|ich heisse|mein name ist)[ \t]+(` + namePhrase + `)`), stems: []string{"my", "i am", "je m", "ich hei", "mein"}},
+			{re: mc(`^(?i:i am|i'm|this is|je suis|ich bin|hier ist|here is|c'est)[ \t]+(` + namePhrase + `)(?:[ \t]*,|[ \t]+(?i:from|in|at|here|speaking|de|du|aus|von|vom)\b)`), stems: []string{"i am", "i'm", "this is", "je suis", "ich bin", "hier ist", "here is", "c'est"}},
+			{re: mc(`^(?i:colleague|coworker|co-worker|manager|supervisor|my boss|requested by|reported by|raised by|on behalf of|assigned to|new starter|new hire|new joiner|collègue|kollege|kollegin|ask|cc|called|spoke to|spoke with|talked to)[ \t]*:?[ \t]+(` + namePhrase + `)`), stems: []string{"colleague", "coworker", "co-worker", "manager", "supervisor", "my boss", "requested", "reported", "raised", "on behalf", "assigned", "new ", "collègue", "kolleg", "ask", "cc", "called", "spoke", "talked"}},
+			{re: mc(`^(?i:from|to|cc|requester|caller|contact|user|employee|name|nom|requested for)[ \t]*:[ \t]*(` + namePhrase + `)`), stems: []string{"from", "to", "cc", "requester", "caller", "contact", "user", "employee", "name", "nom", "requested"}, lineStart: true},
+			{re: mc(`(` + namePhrase + `)[ \t]*[<(][^>)\s]+@`), need: "@"},
 		},
 		phrase:    mc(namePhrase),
+		lastLine:  mc(`^[ \t]*(` + namePhrase + `)[ \t]*\r?$`),
 		emailUser: mc(`([A-Za-z][A-Za-z._-]*)@[A-Za-z0-9-]+\.`),
 		possessed: mc(`['’]s$`),
 	}
@@ -177,13 +217,22 @@ func (m *nameMatcher) find(text string, add addFunc) {
 			add(KindName, loc[0], loc[1])
 		}
 	}
-	for _, re := range m.contexts {
-		for _, loc := range re.FindAllStringSubmatchIndex(text, -1) {
+	lower := asciiLower(text)
+	for _, p := range m.contexts {
+		for _, loc := range p.matches(text, lower) {
 			for g := 1; 2*g+1 < len(loc); g++ {
 				if loc[2*g] >= 0 {
 					emit(loc[2*g], loc[2*g+1])
 				}
 			}
+		}
+	}
+	// A short last line on its own, after other text, is usually a
+	// signature.
+	trimmed := strings.TrimRight(text, " \t\r\n")
+	if nl := strings.LastIndexByte(trimmed, '\n'); nl >= 0 {
+		if loc := m.lastLine.FindStringSubmatchIndex(trimmed[nl+1:]); loc != nil {
+			emit(nl+1+loc[2], nl+1+loc[3])
 		}
 	}
 	// Words of e-mail local parts ("m.rossi@") name people mentioned

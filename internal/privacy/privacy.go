@@ -189,52 +189,59 @@ func resolve(cands []Finding) []Finding {
 		}
 		return cmp.Compare(a.Start, b.Start)
 	})
-	var kept []Finding
+	var kept []Finding // sorted by Start, non-overlapping
 	for _, c := range cands {
-		if !overlapsAny(kept, c.Start, c.End) {
-			kept = append(kept, c)
+		if i, ok := insertionPoint(kept, c.Start, c.End); ok {
+			kept = slices.Insert(kept, i, c)
 		}
 	}
-	slices.SortFunc(kept, func(a, b Finding) int { return cmp.Compare(a.Start, b.Start) })
 	return kept
 }
 
-func overlapsAny(fs []Finding, start, end int) bool {
-	for _, f := range fs {
-		if start < f.End && f.Start < end {
-			return true
+// insertionPoint returns where a span start-end goes in fs, which is
+// sorted by Start and non-overlapping, and whether it fits there without
+// overlapping a neighbour.
+func insertionPoint(fs []Finding, start, end int) (int, bool) {
+	// First finding that ends after start: the only one that can overlap
+	// from the left; the one after it must start at or after end.
+	i, _ := slices.BinarySearchFunc(fs, start, func(f Finding, s int) int {
+		if f.End <= s {
+			return -1
 		}
+		return 1
+	})
+	if i < len(fs) && fs[i].Start < end {
+		return i, false
 	}
-	return false
+	return i, true
 }
 
 // repeatSecrets adds a secret finding for every further occurrence of a
 // secret's text, so that a password quoted once after "password:" is also
 // hidden where it is repeated without the keyword.
 func repeatSecrets(text string, found []Finding) []Finding {
-	var extra []Finding
+	seen := map[string]bool{}
+	var secrets []string
 	for _, f := range found {
-		if f.Kind != KindSecret || len(f.Text) < minSecretLen {
-			continue
+		if f.Kind == KindSecret && len(f.Text) >= minSecretLen && !seen[f.Text] {
+			seen[f.Text] = true
+			secrets = append(secrets, f.Text)
 		}
+	}
+	for _, sec := range secrets {
 		for off := 0; off < len(text); {
-			i := strings.Index(text[off:], f.Text)
+			i := strings.Index(text[off:], sec)
 			if i < 0 {
 				break
 			}
-			s, e := off+i, off+i+len(f.Text)
-			if !overlapsAny(found, s, e) && !overlapsAny(extra, s, e) {
-				extra = append(extra, Finding{Kind: KindSecret, Start: s, End: e,
-					Text: f.Text, Placeholder: f.Placeholder})
+			s, e := off+i, off+i+len(sec)
+			if j, ok := insertionPoint(found, s, e); ok {
+				found = slices.Insert(found, j, Finding{Kind: KindSecret, Start: s, End: e,
+					Text: sec, Placeholder: KindSecret.Placeholder()})
 			}
 			off = e
 		}
 	}
-	if len(extra) == 0 {
-		return found
-	}
-	found = append(found, extra...)
-	slices.SortFunc(found, func(a, b Finding) int { return cmp.Compare(a.Start, b.Start) })
 	return found
 }
 
