@@ -24,6 +24,9 @@ type tokenPattern struct {
 	// in the lower-cased text for the pattern to be tried; none means
 	// always try.
 	hints []string
+	// strict asks acceptSecretValue to require a password-looking
+	// value.
+	strict bool
 }
 
 // patterns holds the compiled regular expressions of every detector
@@ -77,6 +80,8 @@ func compilePatterns() *patterns {
 			{re: mc(`\b\d{6}(?:-\d{6}){7}\b`)},
 			// Credentials in a URL: scheme://user:password@host.
 			{re: mc(`\b[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s:/@]{1,64}:([^\s@/]{1,128})@[^\s@]`), group: 1, hints: []string{"://"}},
+			// "login admin / S3cret", "user: bob / pw".
+			{re: mc(`(?i)\b(?:login|log-in|user(?:name)?|credentials?|creds)[ \t]*:?[ \t]+[^\s/]{1,64}[ \t]*/[ \t]*([^\s/"'<>,;]{4,128})`), group: 1, hints: []string{"login", "log-in", "user", "cred"}, strict: true},
 			{re: mc(`(?i)\bbearer\s+([A-Za-z0-9._~+/-]{16,}=*)`), group: 1, hints: []string{"bearer"}},
 		},
 		keywordSep:   mc(`^(?i)` + secretKeywords + `\b["']?[ \t]*(?:\([^)\n]{0,30}\)[ \t]*)?(?::=|=>|[:=])[ \t]*["'` + "`" + `]?([^\s"'` + "`" + `<>,;\[\]]+)`),
@@ -96,7 +101,7 @@ func compilePatterns() *patterns {
 		ipv6:         mc(`(?i)(?:[0-9a-f]{0,4}:){2,7}(?:[0-9a-f]{1,4}|(?:\d{1,3}\.){3}\d{1,3})?(?:%[0-9a-z]+)?`),
 		phone:        mc(`(?:\+[ \t]?(?:\(\d{1,5}\)[ \t]?)?|\(\d{1,5}\)[ \t]?|\b)\d(?:(?:[ \t.\-/]|[ \t]?\(\d{1,4}\)[ \t]?)?\d){5,16}(?:[ \t]*(?:ext\.?|x|#)[ \t]*\d{1,5})?\b`),
 		phoneNANP:    mc(`^(?:\+?1[ .-]?)?\(?\d{3}\)?[ .-]?\d{3}[ .-]\d{4}\b`),
-		phoneCue:     mc(`(?i)(?:phone|tel\.?|tél\.?|telephone|téléphone|telefon|mobile|mobil|handy|portable|cell|cellphone|call(?: me)?|ring(?: me)?|reach me|fax|whatsapp|extension|ext\.?|hotline|numéro|nummer|number)\b[^\n\d+]{0,20}$`),
+		phoneCue:     mc(`(?i)(?:phone|tel\.?|tél\.?|telephone|téléphone|telefon|mobile|mobil|handy|portable|cell|cellphone|call(?: me)?|ring(?: me)?|reach me|fax|whatsapp|extension|ext\.?|hotline)\b[^\n\d+]{0,20}$`),
 		dateLike:     mc(`^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})(?:$|[ \t])`),
 		ssnShape:     mc(`^\d{3}-\d{2}-\d{4}$`),
 		ticketRefs: []*regexp.Regexp{
@@ -219,9 +224,16 @@ func (p *patterns) findSecrets(text string, add addFunc) {
 			if tp.group > 0 {
 				s, e = m[2*tp.group], m[2*tp.group+1]
 			}
-			if s >= 0 && e-s >= minSecretLen {
-				add(KindSecret, s, e)
+			if s < 0 || e-s < minSecretLen {
+				continue
 			}
+			if tp.strict {
+				e = trimValue(text, s, e)
+				if !acceptSecretValue(text[s:e], true) {
+					continue
+				}
+			}
+			add(KindSecret, s, e)
 		}
 	}
 	// The keyword patterns are anchored and run at each keyword: much

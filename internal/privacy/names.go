@@ -35,7 +35,9 @@ const nameStopWords = " Team Teams Support Desk Service Services Helpdesk Admin 
 	"Yesterday Morning Afternoon Evening Hallo Guten Tag Viele Mit Liebe Grüße Gruß Danke Bitte Sehr Any Anyone Someone " +
 	"Network Wifi Wi-Fi Password Account Email Mail Phone Mobile Monitor Screen Keyboard Mouse Vpn Building Floor Room " +
 	"London Paris Berlin Munich Lyon Hamburg Manchester Europe France Germany England English French German Spanish " +
-	"Italian Dutch Spain Italy Boston Chicago Texas Friend Friends Manager Director Sent From Subject Regarding Re Fwd "
+	"Italian Dutch Spain Italy Boston Chicago Texas Friend Friends Manager Director Sent From Subject Regarding Re Fwd " +
+	"Could Can Would Will Should Did Does Do Is Are Was Were When Where Why How What Who Which Since After Before If Also " +
+	"But And Or So Our My Your We It Its There Here Then Now Just Only Still Maybe Perhaps Sorry Quick Urgent Note "
 
 // commonFirstNames is a built-in list of common first names in English,
 // French and German. Names that are also everyday words ("Will", "May",
@@ -117,7 +119,10 @@ func newNameMatcher(knownNames []string) *nameMatcher {
 			{re: mc(`(?m)(?:^|[,.!?][ \t]+)(` + namePhrase + `)[ \t]+here\b`), need: "here"},
 			{re: mc(`^(?i:my name is|my name's|i am called|je m'appelle|je me nomme|ich heiße|ich heisse|mein name ist)[ \t]+(` + namePhrase + `)`), stems: []string{"my", "i am", "je m", "ich hei", "mein"}},
 			{re: mc(`^(?i:i am|i'm|this is|je suis|ich bin|hier ist|here is|c'est)[ \t]+(` + namePhrase + `)(?:[ \t]*,|[ \t]+(?i:from|in|at|here|speaking|de|du|aus|von|vom)\b)`), stems: []string{"i am", "i'm", "this is", "je suis", "ich bin", "hier ist", "here is", "c'est"}},
-			{re: mc(`^(?i:colleague|coworker|co-worker|manager|supervisor|my boss|requested by|reported by|raised by|on behalf of|assigned to|new starter|new hire|new joiner|collègue|kollege|kollegin|ask|cc|called|spoke to|spoke with|talked to)[ \t]*:?[ \t]+(` + namePhrase + `)`), stems: []string{"colleague", "coworker", "co-worker", "manager", "supervisor", "my boss", "requested", "reported", "raised", "on behalf", "assigned", "new ", "collègue", "kolleg", "ask", "cc", "called", "spoke", "talked"}},
+			{re: mc(`^(?i:colleague|coworker|co-worker|manager|supervisor|my boss|requested by|reported by|raised by|on behalf of|assigned to|new starter|new hire|new joiner|collègue|kollege|kollegin|ask|cc|called|spoke to|spoke with|talked to|neighbour|neighbor|husband|wife|partner|son|daughter|brother|sister|friend|intern|trainee|apprentice|contractor|consultant|stagiaire|apprenti|apprentie|praktikant|praktikantin|azubi)[ \t]*:?[ \t]+(` + namePhrase + `)`), stems: []string{"colleague", "coworker", "co-worker", "manager", "supervisor", "my boss", "requested", "reported", "raised", "on behalf", "assigned", "new ", "collègue", "kolleg", "ask", "cc", "called", "spoke", "talked",
+				"neighbo", "husband", "wife", "partner", "son", "daughter", "brother", "sister", "friend", "intern", "trainee", "appren", "contractor", "consultant", "stagiaire", "praktikant", "azubi"}},
+			// "Tomasz from the infra team", "Anna in accounting".
+			{re: mc(`(` + namePhrase + `)[ \t]+(?:from|in|at|of)[ \t]+(?:the[ \t]+|our[ \t]+)?(?:[\p{L}-]+[ \t]+){0,2}(?:team|department|dept|office|group|desk)\b`), need: " from "},
 			{re: mc(`^(?i:from|to|cc|requester|caller|contact|user|employee|name|nom|requested for)[ \t]*:[ \t]*(` + namePhrase + `)`), stems: []string{"from", "to", "cc", "requester", "caller", "contact", "user", "employee", "name", "nom", "requested"}, lineStart: true},
 			{re: mc(`(` + namePhrase + `)[ \t]*[<(][^>)\s]+@`), need: "@"},
 		},
