@@ -81,7 +81,7 @@ func compilePatterns() *patterns {
 			// Credentials in a URL: scheme://user:password@host.
 			{re: mc(`\b[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s:/@]{1,64}:([^\s@/]{1,128})@[^\s@]`), group: 1, hints: []string{"://"}},
 			// "login admin / S3cret", "user: bob / pw".
-			{re: mc(`(?i)\b(?:login|log-in|user(?:name)?|credentials?|creds)[ \t]*:?[ \t]+[^\s/]{1,64}[ \t]*/[ \t]*([^\s/"'<>,;]{4,128})`), group: 1, hints: []string{"login", "log-in", "user", "cred"}, strict: true},
+			{re: mc(`(?i)\b(?:login|log-in|user(?:name)?|credentials?|creds)[ \t]*:?[ \t]+[^\s/]{1,64}[ \t]+/[ \t]+([^\s/"'<>,;]{4,128})(?:[\s,;]|$)`), group: 1, hints: []string{"login", "log-in", "user", "cred"}, strict: true},
 			{re: mc(`(?i)\bbearer\s+([A-Za-z0-9._~+/-]{16,}=*)`), group: 1, hints: []string{"bearer"}},
 		},
 		keywordSep:   mc(`^(?i)` + secretKeywords + `\b["']?[ \t]*(?:\([^)\n]{0,30}\)[ \t]*)?(?::=|=>|[:=])[ \t]*["'` + "`" + `]?([^\s"'` + "`" + `<>,;\[\]]+)`),

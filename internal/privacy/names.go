@@ -39,6 +39,12 @@ const nameStopWords = " Team Teams Support Desk Service Services Helpdesk Admin 
 	"Could Can Would Will Should Did Does Do Is Are Was Were When Where Why How What Who Which Since After Before If Also " +
 	"But And Or So Our My Your We It Its There Here Then Now Just Only Still Maybe Perhaps Sorry Quick Urgent Note "
 
+// mailboxWords are e-mail local-part words that name a role mailbox, not a
+// person.
+const mailboxWords = " info support admin sales contact help helpdesk service servicedesk noreply no reply office team " +
+	"security billing accounts accounting finance reception mail webmaster postmaster alerts alert notifications " +
+	"compta rh hr it ops devops jobs careers press marketing news newsletter hello london paris berlin "
+
 // commonFirstNames is a built-in list of common first names in English,
 // French and German. Names that are also everyday words ("Will", "May",
 // "Mark") are left out.
@@ -245,8 +251,9 @@ func (m *nameMatcher) find(text string, add addFunc) {
 	var fromEmails []string
 	for _, sm := range m.emailUser.FindAllStringSubmatch(text, -1) {
 		for _, w := range strings.FieldsFunc(sm[1], func(r rune) bool { return r == '.' || r == '_' || r == '-' }) {
-			if len(w) >= 3 {
-				fromEmails = append(fromEmails, strings.ToLower(w))
+			w = strings.ToLower(w)
+			if len(w) >= 3 && !strings.Contains(mailboxWords, " "+w+" ") {
+				fromEmails = append(fromEmails, w)
 			}
 		}
 	}

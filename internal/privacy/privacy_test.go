@@ -137,6 +137,20 @@ func TestFindByKind(t *testing.T) {
 		{"my name is", "hello, my name is Jane Doe and", KindName, "Jane Doe"},
 		{"no name for team", "Hi team,\nplease help", KindName, ""},
 		{"no name for product", "Thanks,\nService Desk", KindName, ""},
+		{"relation", "my neighbour Dave says the router is fine", KindName, "Dave"},
+		{"team member", "Could Tomasz from the infra team check?", KindName, "Tomasz"},
+		{"name from email", "add m.rossi@example.it, Marco Rossi is the auditor", KindName, "Marco Rossi"},
+		{"no name from role mailbox", "write to info@example.com. Info desk closes at 5", KindName, ""},
+		{"header field", "Requester: Ingrid Bergström\nCategory: hardware", KindName, "Ingrid Bergström"},
+		{"name with email", "From Kofi Mensah <kofi@example.com>", KindName, "Kofi Mensah"},
+		{"login pair", "router login admin / Rout3rP@ss works", KindSecret, "Rout3rP@ss"},
+		{"no login pair in path", "login page /en-us/portal is slow", KindSecret, ""},
+		{"pronoun after password", "I changed my password, the new one is Tr0ub4dor&3.", KindSecret, "Tr0ub4dor&3"},
+		{"bitlocker", "recovery 123456-234567-345678-456789-567890-678901-789012-890123", KindSecret,
+			"123456-234567-345678-456789-567890-678901-789012-890123"},
+		{"ticket ref", "see INC-000123 on LAPTOP-4F7K2", KindTicketRef, "INC-000123"},
+		{"hostname", "see INC-000123 on LAPTOP-4F7K2", KindTicketRef, "LAPTOP-4F7K2"},
+		{"no phone for contract number", "contract number 00774512", KindPhone, ""},
 	}
 	r := New(Options{Kinds: AllKinds()})
 	for _, tt := range tests {
