@@ -19,6 +19,13 @@ const (
 	signOffs   = `(?:Thanks|Thank you|Thanks again|Many thanks|Thanks in advance|Thx|Ta|Cheers|Regards|Best regards|Kind regards|Warm regards|Best wishes|Best|BR|Sincerely|Yours|Cordialement|Bien cordialement|Merci|Merci d'avance|Merci beaucoup|Bien à vous|Bonne journée|Mit freundlichen Grüßen|Mit freundlichen Grüssen|MfG|Viele Grüße|Beste Grüße|Liebe Grüße|Freundliche Grüße|Gruß|Grüße|LG|VG)`
 )
 
+// relationWords introduce a person's name: "my colleague Sarah Lee",
+// "requested by Tom Baker", "notre stagiaire Lucie Marchand".
+const relationWords = `colleague|coworker|co-worker|manager|supervisor|my boss|requested by|reported by|raised by|` +
+	`on behalf of|assigned to|new starter|new hire|new joiner|collègue|kollege|kollegin|ask|cc|called|spoke to|` +
+	`spoke with|talked to|neighbour|neighbor|husband|wife|partner|son|daughter|brother|sister|friend|intern|` +
+	`trainee|apprentice|contractor|consultant|stagiaire|apprenti|apprentie|praktikant|praktikantin|azubi`
+
 // nameStopWords are capitalised words that look like names in the
 // heuristics but are not: products, departments, days, months and common
 // sentence starters. Known names given by the caller are not filtered.
@@ -106,7 +113,6 @@ func (p namePattern) matches(text, lower string) [][]int {
 
 // nameMatcher finds person names.
 type nameMatcher struct {
-	known     *regexp.Regexp // caller-supplied names, may be nil
 	contexts  []namePattern
 	phrase    *regexp.Regexp
 	lastLine  *regexp.Regexp
@@ -114,7 +120,8 @@ type nameMatcher struct {
 	possessed *regexp.Regexp
 }
 
-func newNameMatcher(knownNames []string) *nameMatcher {
+// newNameMatcher compiles the name heuristics.
+func newNameMatcher() *nameMatcher {
 	mc := regexp.MustCompile
 	m := &nameMatcher{
 		contexts: []namePattern{
@@ -125,8 +132,11 @@ func newNameMatcher(knownNames []string) *nameMatcher {
 			{re: mc(`(?m)(?:^|[,.!?][ \t]+)(` + namePhrase + `)[ \t]+here\b`), need: "here"},
 			{re: mc(`^(?i:my name is|my name's|i am called|je m'appelle|je me nomme|ich heiße|ich heisse|mein name ist)[ \t]+(` + namePhrase + `)`), stems: []string{"my", "i am", "je m", "ich hei", "mein"}},
 			{re: mc(`^(?i:i am|i'm|this is|je suis|ich bin|hier ist|here is|c'est)[ \t]+(` + namePhrase + `)(?:[ \t]*,|[ \t]+(?i:from|in|at|here|speaking|de|du|aus|von|vom)\b)`), stems: []string{"i am", "i'm", "this is", "je suis", "ich bin", "hier ist", "here is", "c'est"}},
-			{re: mc(`^(?i:colleague|coworker|co-worker|manager|supervisor|my boss|requested by|reported by|raised by|on behalf of|assigned to|new starter|new hire|new joiner|collègue|kollege|kollegin|ask|cc|called|spoke to|spoke with|talked to|neighbour|neighbor|husband|wife|partner|son|daughter|brother|sister|friend|intern|trainee|apprentice|contractor|consultant|stagiaire|apprenti|apprentie|praktikant|praktikantin|azubi)[ \t]*:?[ \t]+(` + namePhrase + `)`), stems: []string{"colleague", "coworker", "co-worker", "manager", "supervisor", "my boss", "requested", "reported", "raised", "on behalf", "assigned", "new ", "collègue", "kolleg", "ask", "cc", "called", "spoke", "talked",
-				"neighbo", "husband", "wife", "partner", "son", "daughter", "brother", "sister", "friend", "intern", "trainee", "appren", "contractor", "consultant", "stagiaire", "praktikant", "azubi"}},
+			{re: mc(`^(?i:` + relationWords + `)[ \t]*:?[ \t]+(` + namePhrase + `)`), stems: []string{
+				"colleague", "coworker", "co-worker", "manager", "supervisor", "my boss", "requested", "reported",
+				"raised", "on behalf", "assigned", "new ", "collègue", "kolleg", "ask", "cc", "called", "spoke",
+				"talked", "neighbo", "husband", "wife", "partner", "son", "daughter", "brother", "sister", "friend",
+				"intern", "trainee", "appren", "contractor", "consultant", "stagiaire", "praktikant", "azubi"}},
 			// "Tomasz from the infra team", "Anna in accounting".
 			{re: mc(`(` + namePhrase + `)[ \t]+(?:from|in|at|of)[ \t]+(?:the[ \t]+|our[ \t]+)?(?:[\p{L}-]+[ \t]+){0,2}(?:team|department|dept|office|group|desk)\b`), need: " from "},
 			{re: mc(`^(?i:from|to|cc|requester|caller|contact|user|employee|name|nom|requested for)[ \t]*:[ \t]*(` + namePhrase + `)`), stems: []string{"from", "to", "cc", "requester", "caller", "contact", "user", "employee", "name", "nom", "requested"}, lineStart: true},
@@ -137,8 +147,16 @@ func newNameMatcher(knownNames []string) *nameMatcher {
 		emailUser: mc(`([A-Za-z][A-Za-z._-]*)@[A-Za-z0-9-]+\.`),
 		possessed: mc(`['’]s$`),
 	}
+	return m
+}
+
+// compileKnownNames builds one pattern matching any of the names: each
+// full name case-insensitively, its usual login forms (jsmith, j.smith,
+// john.smith) and each part of two letters or more case-sensitively. It
+// returns nil when names is empty.
+func compileKnownNames(names []string) *regexp.Regexp {
 	var alts []string
-	for _, n := range knownNames {
+	for _, n := range names {
 		parts := strings.Fields(n)
 		if len(parts) == 0 {
 			continue
@@ -164,9 +182,9 @@ func newNameMatcher(knownNames []string) *nameMatcher {
 		// Longest alternatives first so full names win over their parts.
 		slices.SortStableFunc(alts, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
 		alts = slices.Compact(alts)
-		m.known = regexp.MustCompile(strings.Join(alts, "|"))
+		return regexp.MustCompile(strings.Join(alts, "|"))
 	}
-	return m
+	return nil
 }
 
 // trimPhrase cuts a name phrase at its first stop word and drops a
@@ -213,15 +231,17 @@ func (m *nameMatcher) trimPhrase(text string, start, end int) (int, int) {
 	return start + newStart, start + newEnd
 }
 
-func (m *nameMatcher) find(text string, add addFunc) {
+// find reports names in text: those matched by known (the caller's list,
+// may be nil) and those found by the heuristics.
+func (m *nameMatcher) find(text string, known *regexp.Regexp, add addFunc) {
 	emit := func(s, e int) {
 		s, e = m.trimPhrase(text, s, e)
 		if e > s {
 			add(KindName, s, e)
 		}
 	}
-	if m.known != nil {
-		for _, loc := range m.known.FindAllStringIndex(text, -1) {
+	if known != nil {
+		for _, loc := range known.FindAllStringIndex(text, -1) {
 			if isWordRune(runeBefore(text, loc[0])) || isWordRune(runeAfter(text, loc[1])) {
 				continue
 			}

@@ -18,6 +18,7 @@ package privacy
 
 import (
 	"cmp"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -106,9 +107,11 @@ type Options struct {
 // Redactor finds and redacts sensitive data. Build one with New; it is safe
 // for concurrent use.
 type Redactor struct {
-	kinds map[Kind]bool
-	pats  *patterns
-	names *nameMatcher
+	kinds      map[Kind]bool
+	pats       *patterns
+	names      *nameMatcher
+	knownNames []string
+	known      *regexp.Regexp
 }
 
 // New returns a Redactor configured by opts.
@@ -122,9 +125,24 @@ func New(opts Options) *Redactor {
 		r.kinds[k] = true
 	}
 	if r.kinds[KindName] {
-		r.names = newNameMatcher(opts.KnownNames)
+		r.names = newNameMatcher()
+		r.knownNames = slices.Clone(opts.KnownNames)
+		r.known = compileKnownNames(r.knownNames)
 	}
 	return r
+}
+
+// WithKnownNames returns a Redactor that also recognises the given names,
+// in addition to those r already knows. It shares r's compiled patterns,
+// so it is cheap: build one Redactor with New at start-up and call
+// WithKnownNames per ticket with its requester's and agents' names.
+func (r *Redactor) WithKnownNames(names ...string) *Redactor {
+	c := *r
+	if c.names != nil {
+		c.knownNames = append(slices.Clone(r.knownNames), names...)
+		c.known = compileKnownNames(c.knownNames)
+	}
+	return &c
 }
 
 // Enabled reports whether r detects kind k.
@@ -168,7 +186,7 @@ func (r *Redactor) Find(text string) []Finding {
 		p.findTicketRefs(text, add)
 	}
 	if r.names != nil {
-		r.names.find(text, add)
+		r.names.find(text, r.known, add)
 	}
 	found := resolve(cands)
 	if r.kinds[KindSecret] {

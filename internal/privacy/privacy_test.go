@@ -193,6 +193,34 @@ func TestKnownNames(t *testing.T) {
 	}
 }
 
+func TestWithKnownNames(t *testing.T) {
+	base := New(Options{KnownNames: []string{"Ingrid Holm"}})
+	text := "Zbigniew and Ingrid fixed it."
+	names := func(r *Redactor) []string {
+		var got []string
+		for _, f := range r.Find(text) {
+			if f.Kind == KindName {
+				got = append(got, f.Text)
+			}
+		}
+		return got
+	}
+	if got := names(base); !slices.Equal(got, []string{"Ingrid"}) {
+		t.Errorf("base finds %q, want only Ingrid", got)
+	}
+	per := base.WithKnownNames("Zbigniew Nowak")
+	if got := names(per); !slices.Equal(got, []string{"Zbigniew", "Ingrid"}) {
+		t.Errorf("WithKnownNames finds %q, want Zbigniew and Ingrid", got)
+	}
+	if got := names(base); !slices.Equal(got, []string{"Ingrid"}) {
+		t.Errorf("WithKnownNames changed the base Redactor: %q", got)
+	}
+	noNames := New(Options{Kinds: []Kind{KindEmail}}).WithKnownNames("Zbigniew Nowak")
+	if fs := noNames.Find(text); len(fs) != 0 {
+		t.Errorf("names found although KindName is disabled: %v", fs)
+	}
+}
+
 func TestOptionsKinds(t *testing.T) {
 	text := "mail a@example.com from 10.0.0.1 about INC-004512"
 	tests := []struct {
@@ -388,5 +416,12 @@ func BenchmarkRedact2KB(b *testing.B) {
 func BenchmarkNew(b *testing.B) {
 	for b.Loop() {
 		New(Options{KnownNames: []string{"Anna Schmidt"}})
+	}
+}
+
+func BenchmarkWithKnownNames(b *testing.B) {
+	r := New(Options{})
+	for b.Loop() {
+		r.WithKnownNames("Anna Schmidt", "John Carter")
 	}
 }
