@@ -315,3 +315,31 @@ func TestStripDoesNotModifyInput(t *testing.T) {
 		}
 	}
 }
+
+// photoJPEG returns a camera-sized JPEG with an EXIF segment carrying the
+// given orientation.
+func photoJPEG(b *testing.B, w, h int, orientation uint16) []byte {
+	plain := encodeJPEG(b, testImage(w, h))
+	exif := jpegSeg(markerAPP1, append([]byte("Exif\x00\x00"), buildEXIF(orientation)...))
+	return append(append(append([]byte{}, plain[:2]...), exif...), plain[2:]...)
+}
+
+func BenchmarkStripJPEG(b *testing.B) {
+	data := photoJPEG(b, 1600, 1200, 1)
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, _, err := Strip(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkStripJPEGRotate(b *testing.B) {
+	data := photoJPEG(b, 1600, 1200, 6)
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, _, err := Strip(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -6,8 +6,10 @@ import (
 	"testing"
 )
 
-// fuzzLimits keeps decodes small so the fuzzer stays fast.
-var fuzzLimits = Stripper{MaxBytes: 1 << 20, MaxPixels: 1 << 16}
+// fuzzLimits returns a Stripper with small limits so the fuzzer stays fast.
+func fuzzLimits() Stripper {
+	return Stripper{MaxBytes: 1 << 20, MaxPixels: 1 << 16}
+}
 
 // checkStripResult verifies the invariants of any Strip result.
 func checkStripResult(t *testing.T, out []byte, ct string, err error) {
@@ -22,7 +24,7 @@ func checkStripResult(t *testing.T, out []byte, ct string, err error) {
 		return
 	}
 	// A stripped file must strip again to itself: nothing left to remove.
-	again, ct2, err := fuzzLimits.Strip(out)
+	again, ct2, err := fuzzLimits().Strip(out)
 	if err != nil {
 		t.Fatalf("stripped output does not strip again: %v", err)
 	}
@@ -41,7 +43,7 @@ func FuzzStripJPEG(f *testing.F) {
 	f.Add(rot)
 	f.Add(encodeJPEG(f, testImage(9, 7)))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		out, ct, err := fuzzLimits.Strip(data)
+		out, ct, err := fuzzLimits().Strip(data)
 		checkStripResult(t, out, ct, err)
 		if err != nil || ct != TypeJPEG {
 			return
@@ -62,7 +64,7 @@ func FuzzStripPNG(f *testing.F) {
 	_, in := pngWithMetadata(f)
 	f.Add(in)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		out, ct, err := fuzzLimits.Strip(data)
+		out, ct, err := fuzzLimits().Strip(data)
 		checkStripResult(t, out, ct, err)
 		if err == nil && ct == TypePNG {
 			for _, typ := range pngChunkTypes(t, out) {
@@ -78,7 +80,7 @@ func FuzzStripWebP(f *testing.F) {
 	in, _ := webpWithMetadata(f)
 	f.Add(in)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		out, ct, err := fuzzLimits.Strip(data)
+		out, ct, err := fuzzLimits().Strip(data)
 		checkStripResult(t, out, ct, err)
 		if err == nil && ct == TypeWebP {
 			if got := int(uint32(out[4]) | uint32(out[5])<<8 | uint32(out[6])<<16 | uint32(out[7])<<24); got != len(out)-8 {
@@ -103,7 +105,7 @@ func FuzzSniff(f *testing.F) {
 		default:
 			t.Fatalf("unexpected type %q", ct)
 		}
-		out, ct2, err := fuzzLimits.Strip(data)
+		out, ct2, err := fuzzLimits().Strip(data)
 		checkStripResult(t, out, ct2, err)
 	})
 }

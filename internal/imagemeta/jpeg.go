@@ -3,6 +3,8 @@ package imagemeta
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
+	"fmt"
 	"image"
 	"image/jpeg"
 )
@@ -167,13 +169,23 @@ func (s Stripper) reorientJPEG(data []byte, segs []jpegSegment, orientation int)
 	}
 	cfg, err := jpeg.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
+		var unsupported jpeg.UnsupportedError
+		if errors.As(err, &unsupported) {
+			return nil, fmt.Errorf("%w: rotated JPEG that cannot be decoded (%v); export it as a baseline JPEG", ErrUnsupported, err)
+		}
 		return nil, corrupt("%v", err)
 	}
 	if int64(cfg.Width)*int64(cfg.Height) > maxPixels {
-		return nil, ErrTooLarge
+		return nil, fmt.Errorf("%w: %dx%d pixels, limit %d", ErrTooLarge, cfg.Width, cfg.Height, maxPixels)
 	}
 	img, err := jpeg.Decode(bytes.NewReader(data))
 	if err != nil {
+		var unsupported jpeg.UnsupportedError
+		if errors.As(err, &unsupported) {
+			// The orientation cannot be applied without decoding, and
+			// dropping it would show the photo sideways.
+			return nil, fmt.Errorf("%w: rotated JPEG that cannot be decoded (%v); export it as a baseline JPEG", ErrUnsupported, err)
+		}
 		return nil, corrupt("%v", err)
 	}
 	upright := applyOrientation(img, orientation)
