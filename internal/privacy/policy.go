@@ -130,7 +130,7 @@ func InternalNotePolicy() Policy {
 	}
 }
 
-// kindNouns describes each kind to a message author.
+// kindNoun describes kind k to a message author.
 func kindNoun(k Kind) string {
 	switch k {
 	case KindSecret:

@@ -333,6 +333,14 @@ func TestPolicyApply(t *testing.T) {
 	}
 }
 
+func TestPrecedenceFollowsAllKinds(t *testing.T) {
+	for i, k := range AllKinds() {
+		if k.precedence() != i {
+			t.Errorf("%s has precedence %d, want %d (its place in AllKinds)", k, k.precedence(), i)
+		}
+	}
+}
+
 func TestKindGroups(t *testing.T) {
 	seen := map[Group]bool{}
 	for _, k := range AllKinds() {
@@ -385,6 +393,19 @@ func FuzzRedact(f *testing.F) {
 			if f.Kind == KindSecret && strings.Contains(masked, f.Text) {
 				t.Fatalf("masked output %q still contains secret %q", masked, f.Text)
 			}
+		}
+		applied, _, blocked, reason := CustomerPolicy().Apply(r, text)
+		if blocked || reason != "" {
+			t.Fatalf("customer policy blocked: %q", reason)
+		}
+		for _, f := range fs2 {
+			if f.Kind == KindSecret && strings.Contains(applied, f.Text) {
+				t.Fatalf("policy output %q still contains secret %q", applied, f.Text)
+			}
+		}
+		if _, _, blocked, reason := PublicPolicy().Apply(r, text); blocked != slices.ContainsFunc(fs2,
+			func(f Finding) bool { return f.Kind == KindSecret }) || blocked == (reason == "") {
+			t.Fatalf("public policy: blocked=%v reason=%q for findings %v", blocked, reason, fs2)
 		}
 	})
 }
