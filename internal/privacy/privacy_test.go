@@ -446,3 +446,23 @@ func BenchmarkWithKnownNames(b *testing.B) {
 		r.WithKnownNames("Anna Schmidt", "John Carter")
 	}
 }
+
+func TestConcurrentUse(t *testing.T) {
+	r := New(Options{KnownNames: []string{"Anna Schmidt"}})
+	msg := benchMessage()
+	want, _ := r.Redact(msg)
+	done := make(chan string)
+	for range 8 {
+		go func() {
+			out, _ := r.WithKnownNames("John Carter").Redact(msg)
+			_, _ = r.Mask(msg)
+			done <- out
+		}()
+	}
+	for range 8 {
+		out := <-done
+		if strings.Contains(out, "John Carter") || !strings.Contains(want, "[SECRET]") {
+			t.Errorf("concurrent redaction leaked a name or missed the secret")
+		}
+	}
+}
