@@ -10,7 +10,8 @@ import (
 
 // jpegWithMetadata returns a JPEG built by the standard encoder, the same
 // JPEG with metadata segments inserted after SOI, and the bytes Strip must
-// produce (the kept JFIF and ICC segments followed by the original).
+// produce (the kept JFIF, ICC and Adobe segments followed by the
+// original).
 func jpegWithMetadata(t testing.TB, orientation uint16) (plain, withMeta, want []byte) {
 	t.Helper()
 	plain = encodeJPEG(t, testImage(40, 24))
@@ -22,13 +23,14 @@ func jpegWithMetadata(t testing.TB, orientation uint16) (plain, withMeta, want [
 	ducky := jpegSeg(0xEC, []byte("Ducky\x00\x01\x00\x04\x00\x00\x00\x50"))
 	com := jpegSeg(markerCOM, []byte("taken at home, 12 Rue de Rivoli"))
 	mpf := jpegSeg(markerAPP2, []byte("MPF\x00II*\x00"))
+	adobe := jpegSeg(markerAPP14, []byte("Adobe\x00\x64\x00\x00\x00\x00\x01"))
 
 	withMeta = append([]byte{}, plain[:2]...)
-	for _, s := range [][]byte{jfif, exif, xmp, icc, mpf, iptc, ducky, com} {
+	for _, s := range [][]byte{jfif, exif, xmp, icc, mpf, iptc, ducky, com, adobe} {
 		withMeta = append(withMeta, s...)
 	}
 	withMeta = append(withMeta, plain[2:]...)
-	want = append(append(append([]byte{}, plain[:2]...), jfif...), icc...)
+	want = append(append(append(append([]byte{}, plain[:2]...), jfif...), icc...), adobe...)
 	want = append(want, plain[2:]...)
 	return plain, withMeta, want
 }

@@ -103,7 +103,8 @@ type Finding struct {
 	// Start and End are byte offsets into the scanned text; Text is
 	// text[Start:End].
 	Start, End int
-	// Text is the sensitive text itself.
+	// Text is the sensitive text itself. Do not log or store it where
+	// the original text would not be allowed.
 	Text string
 	// Placeholder is what replaces Text in the output: the kind's
 	// placeholder for Find and Redact, the masked hint for Mask.
