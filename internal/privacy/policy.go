@@ -85,7 +85,9 @@ func (p Policy) ActionFor(k Kind) Action {
 
 // PublicPolicy suits text visible to anyone, such as a published
 // knowledge article or a reply on a public channel: credentials block the
-// text, everything else personal is redacted.
+// text, everything else personal is redacted. Ticket references are only
+// redacted when the Redactor detects KindTicketRef, which is off by
+// default.
 func PublicPolicy() Policy {
 	return Policy{
 		Groups: map[Group]Action{
