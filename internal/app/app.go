@@ -31,6 +31,8 @@ type Config struct {
 	EscalationEvery time.Duration
 	// Now overrides the clock, for tests.
 	Now func() time.Time
+	// SSO, when set, signs people in through an OpenID Connect provider.
+	SSO web.SSO
 }
 
 // App is a running socialdesk.
@@ -60,7 +62,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		db.Close()
 		return nil, err
 	}
-	w, err := web.New(svc, web.Options{Logger: log, SecureCookies: cfg.SecureCookies})
+	w, err := web.New(svc, web.Options{Logger: log, SecureCookies: cfg.SecureCookies, SSO: cfg.SSO})
 	if err != nil {
 		db.Close()
 		return nil, err

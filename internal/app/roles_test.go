@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/socialdesk/socialdesk/internal/app"
 	"github.com/socialdesk/socialdesk/internal/apptest"
 	"github.com/socialdesk/socialdesk/internal/desk"
 	"github.com/socialdesk/socialdesk/internal/store"
@@ -30,47 +31,51 @@ const (
 // TestEveryRouteAsEveryRole until someone decides who may use it and adds
 // it here.
 var routeAccess = map[string]string{
-	"GET /{$}":                           public,
-	"GET /login":                         public,
-	"POST /login":                        public,
-	"POST /logout":                       user,
-	"GET /events":                        user,
-	"GET /queue":                         staff,
-	"POST /queue/bulk":                   staff,
-	"GET /tickets/new":                   staff,
-	"POST /tickets/new":                  staff,
-	"GET /tickets/{id}":                  owner,
-	"POST /tickets/{id}/reply":           owner,
-	"POST /tickets/{id}/update":          staff,
-	"POST /tickets/{id}/link":            staff,
-	"GET /attachments/{id}":              owner,
-	"GET /notifications":                 user,
-	"GET /portal":                        user,
-	"GET /portal/new":                    user,
-	"POST /portal/new":                   user,
-	"GET /portal/suggest":                user,
-	"GET /profile":                       user,
-	"POST /profile":                      user,
-	"GET /admin":                         admin,
-	"GET /admin/users":                   admin,
-	"POST /admin/users":                  admin,
-	"POST /admin/users/{id}":             admin,
-	"GET /admin/groups":                  admin,
-	"POST /admin/groups":                 admin,
-	"GET /admin/priority":                admin,
-	"POST /admin/priority":               admin,
-	"GET /admin/sla":                     admin,
-	"POST /admin/sla":                    admin,
-	"GET /admin/audit":                   admin,
-	"GET /api/v1/openapi.json":           public,
-	"GET /api/v1/me":                     user,
-	"GET /api/v1/tickets":                user,
-	"POST /api/v1/tickets":               user,
-	"GET /api/v1/tickets/{id}":           owner,
-	"PATCH /api/v1/tickets/{id}":         staff,
-	"GET /api/v1/tickets/{id}/messages":  owner,
-	"POST /api/v1/tickets/{id}/messages": owner,
-	"GET /api/v1/tickets/{id}/history":   staff,
+	"GET /{$}":                              public,
+	"GET /login":                            public,
+	"POST /login":                           public,
+	"POST /logout":                          user,
+	"GET /auth/login":                       public,
+	"GET /auth/callback":                    public,
+	"GET /events":                           user,
+	"GET /queue":                            staff,
+	"POST /queue/bulk":                      staff,
+	"GET /tickets/new":                      staff,
+	"POST /tickets/new":                     staff,
+	"GET /tickets/{id}":                     owner,
+	"POST /tickets/{id}/reply":              owner,
+	"POST /tickets/{id}/update":             staff,
+	"POST /tickets/{id}/link":               staff,
+	"GET /attachments/{id}":                 owner,
+	"GET /notifications":                    user,
+	"GET /portal":                           user,
+	"GET /portal/new":                       user,
+	"POST /portal/new":                      user,
+	"GET /portal/suggest":                   user,
+	"GET /profile":                          user,
+	"POST /profile":                         user,
+	"GET /admin":                            admin,
+	"GET /admin/users":                      admin,
+	"POST /admin/users":                     admin,
+	"POST /admin/users/{id}":                admin,
+	"GET /admin/groups":                     admin,
+	"POST /admin/groups":                    admin,
+	"GET /admin/priority":                   admin,
+	"POST /admin/priority":                  admin,
+	"GET /admin/sla":                        admin,
+	"POST /admin/sla":                       admin,
+	"GET /admin/audit":                      admin,
+	"GET /api/v1/openapi.json":              public,
+	"GET /api/v1/me":                        user,
+	"GET /api/v1/tickets":                   user,
+	"POST /api/v1/tickets":                  user,
+	"GET /api/v1/tickets/{id}":              owner,
+	"PATCH /api/v1/tickets/{id}":            staff,
+	"GET /api/v1/tickets/{id}/messages":     owner,
+	"POST /api/v1/tickets/{id}/messages":    owner,
+	"POST /api/v1/tickets/{id}/attachments": owner,
+	"GET /api/v1/attachments/{id}":          owner,
+	"GET /api/v1/tickets/{id}/history":      staff,
 }
 
 var testRoles = []string{"anonymous", "employee", "contractor", "agent", "knowledge_manager", "admin"}
@@ -96,7 +101,7 @@ func allowed(access, role string) bool {
 // Denied means 401, 403, 404 or being sent to the sign-in page to come
 // back afterwards (a redirect to /login?next=...).
 func TestEveryRouteAsEveryRole(t *testing.T) {
-	e := apptest.New(t)
+	e := apptest.New(t, func(c *app.Config) { c.SSO = fakeSSO{} })
 	ctx := context.Background()
 	d := e.App.Desk
 	tk, err := d.CreateTicket(e.As("employee"), desk.NewTicket{Title: "Printer jams", Description: "third floor"})
@@ -109,11 +114,12 @@ func TestEveryRouteAsEveryRole(t *testing.T) {
 	msgs, _ := e.App.DB.Messages(ctx, tk.ID)
 	attachmentID := msgs[0].Attachments[0].ID
 	params := map[string]string{
-		"/tickets/{id}":        fmt.Sprint("/tickets/", tk.ID),
-		"/api/v1/tickets/{id}": fmt.Sprint("/api/v1/tickets/", tk.ID),
-		"/attachments/{id}":    fmt.Sprint("/attachments/", attachmentID),
-		"/admin/users/{id}":    fmt.Sprint("/admin/users/", e.People["employee2"].ID),
-		"/{$}":                 "/",
+		"/tickets/{id}":            fmt.Sprint("/tickets/", tk.ID),
+		"/api/v1/tickets/{id}":     fmt.Sprint("/api/v1/tickets/", tk.ID),
+		"/attachments/{id}":        fmt.Sprint("/attachments/", attachmentID),
+		"/api/v1/attachments/{id}": fmt.Sprint("/api/v1/attachments/", attachmentID),
+		"/admin/users/{id}":        fmt.Sprint("/admin/users/", e.People["employee2"].ID),
+		"/{$}":                     "/",
 	}
 	path := func(pattern string) string {
 		for k, v := range params {
@@ -168,6 +174,17 @@ func TestEveryRouteAsEveryRole(t *testing.T) {
 			}
 		}
 	}
+}
+
+// fakeSSO stands in for the identity provider, so the single sign-on
+// routes are served; the real provider is tested against Dex.
+type fakeSSO struct{}
+
+func (fakeSSO) AuthURL(state, nonce, verifier string) string {
+	return "https://idp.invalid/auth?state=" + state
+}
+func (fakeSSO) Exchange(context.Context, string, string, string) (desk.ExternalIdentity, error) {
+	return desk.ExternalIdentity{}, fmt.Errorf("not a real provider")
 }
 
 // newRequest builds a request as the role: a bearer token for the API, a

@@ -33,7 +33,7 @@ func (s *Server) ssoStart(w http.ResponseWriter, r *http.Request) {
 // ssoCallback finishes the sign-in the provider sent back.
 func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request) {
 	fail := func(msg string) {
-		s.Render(w, r, http.StatusUnauthorized, "error", "Sign-in failed", map[string]any{"Status": 401, "Message": msg})
+		s.Render(w, r, http.StatusBadRequest, "error", "Sign-in failed", map[string]any{"Status": 400, "Message": msg})
 	}
 	if s.opts.SSO == nil {
 		fail("Single sign-on is not configured here.")
