@@ -14,6 +14,7 @@ import (
 
 	"github.com/socialdesk/socialdesk/internal/api"
 	"github.com/socialdesk/socialdesk/internal/desk"
+	"github.com/socialdesk/socialdesk/internal/sso"
 	"github.com/socialdesk/socialdesk/internal/store"
 	"github.com/socialdesk/socialdesk/internal/web"
 )
@@ -32,7 +33,10 @@ type Config struct {
 	// Now overrides the clock, for tests.
 	Now func() time.Time
 	// SSO, when set, signs people in through an OpenID Connect provider.
-	SSO web.SSO
+	// OIDC builds one from its settings when SSO is nil and OIDC.Issuer
+	// is set.
+	SSO  web.SSO
+	OIDC sso.Config
 }
 
 // App is a running socialdesk.
@@ -62,6 +66,14 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		db.Close()
 		return nil, err
 	}
+	if cfg.SSO == nil && cfg.OIDC.Issuer != "" {
+		p, err := sso.New(ctx, cfg.OIDC)
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		cfg.SSO = ssoBridge{p}
+	}
 	w, err := web.New(svc, web.Options{Logger: log, SecureCookies: cfg.SecureCookies, SSO: cfg.SSO})
 	if err != nil {
 		db.Close()
@@ -79,6 +91,18 @@ func (a *App) buildHandler() http.Handler {
 	a.API.Register(mux)
 	mux.HandleFunc("GET /healthz", a.healthz)
 	return web.SecurityHeaders(mux, "/chat/widget")
+}
+
+// ssoBridge adapts the OpenID Connect provider to the web server.
+type ssoBridge struct{ p *sso.Provider }
+
+func (b ssoBridge) AuthURL(state, nonce, verifier string) string {
+	return b.p.AuthURL(state, nonce, verifier)
+}
+
+func (b ssoBridge) Exchange(ctx context.Context, code, verifier, nonce string) (desk.ExternalIdentity, error) {
+	id, err := b.p.Exchange(ctx, code, verifier, nonce)
+	return desk.ExternalIdentity{Provider: "oidc", Subject: id.Subject, Email: id.Email, Name: id.Name, Role: id.Role}, err
 }
 
 // healthz answers 200 when the database is usable.
@@ -107,6 +131,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 	}
+	srv.RegisterOnShutdown(a.Web.Close)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
