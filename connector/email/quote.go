@@ -9,7 +9,7 @@ import (
 // as "On Mon, 3 Mar 2025 at 10:00, Ann <ann@example.org> wrote:". Some
 // clients wrap it over two lines, so the test is applied to a line joined
 // with the next one as well.
-var attribution = regexp.MustCompile(`(?i)^(on|am|le|el|op|il)\s.{3,300}\s(wrote|schrieb|a écrit|escribió|schreef|ha scritto)\s?:$`)
+var attribution = regexp.MustCompile(`(?i)^(on|le|el|op|il)\s.{3,300}\s(wrote|a écrit|escribió|schreef|ha scritto)\s?:$|^(?i:am)\s.{3,300}\s(?i:schrieb)\s.{1,300}:$`)
 
 // outlookSeparator matches the header block Outlook puts above history.
 var outlookSeparator = regexp.MustCompile(`^-{2,}\s*(Original Message|Ursprüngliche Nachricht)\s*-{2,}$`)
