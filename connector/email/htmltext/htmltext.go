@@ -13,7 +13,7 @@ import (
 // Convert returns the text of the HTML in s. Paragraphs and other blocks are
 // separated by blank lines, <br> becomes a line break, list items start with
 // "- ", links whose text differs from their target are followed by the target
-// in parentheses, blockquote lines are prefixed with "> ", and script, style
+// in parentheses (except mentions and hashtags), blockquote lines are prefixed with "> ", and script, style
 // and head content is dropped. Whitespace outside <pre> is collapsed. Invalid
 // HTML is handled the way a browser would; Convert never fails.
 func Convert(s string) string {
@@ -98,7 +98,10 @@ func (w *writer) walk(n *html.Node) {
 	if n.DataAtom == atom.A && n.Type == html.ElementNode {
 		href := attr(n, "href")
 		label := strings.TrimSpace(textOf(n))
+		// Mentions (@user) and hashtags (#tag) are links on the fediverse;
+		// their targets add nothing for a reader.
 		if href != "" && !strings.HasPrefix(href, "#") && label != "" &&
+			!strings.HasPrefix(label, "@") && !strings.HasPrefix(label, "#") &&
 			strings.TrimPrefix(strings.TrimPrefix(href, "mailto:"), "https://") != strings.TrimPrefix(label, "https://") &&
 			!strings.HasSuffix(href, label) {
 			w.text(" (" + href + ")")

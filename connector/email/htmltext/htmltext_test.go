@@ -12,6 +12,7 @@ func TestConvert(t *testing.T) {
 		{"link", `<p>See <a href="https://example.org/x">the docs</a>.</p>`, "See the docs (https://example.org/x)."},
 		{"link same as text", `<a href="https://example.org">https://example.org</a>`, "https://example.org"},
 		{"mastodon mention", `<p><span class="h-card"><a href="https://h.example/@desk" class="u-url mention">@<span>desk</span></a></span> printer is broken</p>`, "@desk printer is broken"},
+		{"hashtag", `<a href="https://h.example/tags/vpn" class="mention hashtag">#<span>vpn</span></a> down`, "#vpn down"},
 		{"script dropped", "<script>alert(1)</script><style>p{}</style>text", "text"},
 		{"blockquote", "<p>Answer</p><blockquote><p>question</p></blockquote>", "Answer\n\n> question"},
 		{"pre", "<pre>a  b\n  c</pre>", "a  b\n  c"},
