@@ -33,10 +33,10 @@ type writer struct {
 	lines   []string // finished lines
 	cur     strings.Builder
 	curPre  string // quote prefix of the current line
-	quote   int  // blockquote depth
-	pre     int  // <pre> depth
-	space   bool // a space is pending before the next word
-	pending int  // line breaks requested before the next text
+	quote   int    // blockquote depth
+	pre     int    // <pre> depth
+	space   bool   // a space is pending before the next word
+	pending int    // line breaks requested before the next text
 }
 
 // blockAtoms are elements that start and end on their own lines.
