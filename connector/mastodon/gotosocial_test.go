@@ -44,7 +44,7 @@ type recorder struct {
 	ch  chan connector.Inbound
 }
 
-func newRecorder() *recorder { return &recorder{ch: make(chan connector.Inbound, 32)} }
+func newRecorder() *recorder { return &recorder{ch: make(chan connector.Inbound, 1024)} }
 
 func (r *recorder) Deliver(_ context.Context, msg connector.Inbound) (connector.Receipt, error) {
 	r.mu.Lock()
