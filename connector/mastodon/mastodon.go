@@ -54,6 +54,10 @@ type Config struct {
 	// was marked sensitive. A reply is never more public than the status it
 	// answers.
 	Visibility string
+	// PollInterval is how often Stream polls besides streaming, to pick up
+	// what a server does not stream (GoToSocial does not stream hashtags)
+	// or what a dropped connection missed. Zero means DefaultPollInterval.
+	PollInterval time.Duration
 	// Client makes the HTTP requests; nil means a client with a 30 second
 	// timeout. The streaming connections use its Transport.
 	Client *http.Client
@@ -85,6 +89,9 @@ var (
 	_ connector.ProfileLookup = (*Connector)(nil)
 )
 
+// DefaultPollInterval is Config.PollInterval's default.
+const DefaultPollInterval = time.Minute
+
 // visibilityRank orders reply visibilities from most to least public.
 var visibilityRank = map[string]int{"public": 0, "unlisted": 1, "private": 2, "direct": 3}
 
@@ -111,6 +118,9 @@ func New(cfg Config, logger *slog.Logger) (*Connector, error) {
 		cfg.Hashtags[i] = strings.TrimPrefix(strings.TrimSpace(t), "#")
 	}
 	cfg.Hashtags = slices.DeleteFunc(cfg.Hashtags, func(t string) bool { return t == "" })
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = DefaultPollInterval
+	}
 	client := cfg.Client
 	if client == nil {
 		client = &http.Client{Timeout: 30 * time.Second}

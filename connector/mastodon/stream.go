@@ -2,12 +2,14 @@ package mastodon
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/coder/websocket"
 
@@ -114,6 +116,11 @@ func (c *Connector) pollPages(ctx context.Context, key, path string, query url.V
 		} else {
 			var ss []status
 			if err := c.call(ctx, http.MethodGet, path, q, nil, nil, &ss); err != nil {
+				var apiErr *APIError
+				if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusNotFound {
+					// GoToSocial answers 404 for a tag nobody has used yet.
+					return nil
+				}
 				return err
 			}
 			for i := range ss {
@@ -185,7 +192,8 @@ type stream struct {
 // Stream opens the user stream (for mention notifications) and one stream
 // per hashtag, polls once to catch up on what arrived while the connector
 // was down, then delivers streamed events until ctx ends or a connection
-// fails. Events at or before the saved ids are skipped, so the catch-up
+// fails. It also polls every PollInterval, for servers that do not stream
+// everything. Events at or before the saved ids are skipped, so the catch-up
 // poll and the stream never deliver the same item twice. It implements
 // connector.Streamer; a nil return means ctx ended.
 func (c *Connector) Stream(ctx context.Context, sink connector.Sink) error {
@@ -248,10 +256,16 @@ func (c *Connector) Stream(ctx context.Context, sink connector.Sink) error {
 	if err := c.Poll(ctx, sink); err != nil {
 		return streamErr(ctx, err)
 	}
+	ticker := time.NewTicker(c.cfg.PollInterval)
+	defer ticker.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-ticker.C:
+			if err := c.Poll(ctx, sink); err != nil {
+				return streamErr(ctx, err)
+			}
 		case err := <-errc:
 			return streamErr(ctx, err)
 		case k := <-events:

@@ -32,6 +32,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -355,7 +356,7 @@ func (s *Server) do(hc *http.Client, method, path, contentType string, body io.R
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != want && !containsInt(alsoOK, resp.StatusCode) {
+	if resp.StatusCode != want && !slices.Contains(alsoOK, resp.StatusCode) {
 		return fmt.Errorf("%s %s: status %d: %.300s", method, path, resp.StatusCode, b)
 	}
 	if out != nil {
@@ -397,15 +398,6 @@ func (s *Server) API(ctx context.Context, token, method, path string, body, out 
 		return json.Unmarshal(b, out)
 	}
 	return nil
-}
-
-func containsInt(list []int, v int) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // freePort asks the kernel for an unused loopback port.
