@@ -363,3 +363,18 @@ func asAPIError(err error, target **APIError) bool { return errors.As(err, targe
 func contextWithTimeout(t *testing.T, d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(t.Context(), d)
 }
+
+func TestReplyGetsThreadRootFromContext(t *testing.T) {
+	f := newFakeAPI(t)
+	st := mentionStatus("700", "public", false)
+	st.InReplyToID = "101"
+	f.addMention(300, st)
+	sink := newRecorder()
+	if err := f.connector(t, Config{}).Poll(t.Context(), sink); err != nil {
+		t.Fatal(err)
+	}
+	m := sink.wait(t, time.Second)
+	eq(t, "ReplyTo", m.ReplyTo, "101")
+	// The fake's context lists ancestors 100 then 101; the root is 100.
+	eq(t, "ThreadID", m.ThreadID, "100")
+}
