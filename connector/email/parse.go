@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"html"
 	"io"
@@ -302,6 +301,3 @@ func normaliseNewlines(s string) string {
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	return strings.ReplaceAll(s, "\r", "\n")
 }
-
-// errNoRecipient is returned by Send when the reply has no address.
-var errNoRecipient = errors.New("email: reply has no recipient address")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	"strings"
@@ -16,6 +17,9 @@ import (
 	"github.com/socialdesk/socialdesk/connector"
 )
 
+// errNoRecipient is returned by Send when the reply has no address.
+var errNoRecipient = errors.New("email: reply has no recipient address")
+
 // sendTimeout bounds one SMTP conversation when ctx has no deadline.
 const sendTimeout = 2 * time.Minute
 
@@ -27,7 +31,7 @@ const sendTimeout = 2 * time.Minute
 // angle brackets. It implements connector.Sender.
 func (c *Connector) Send(ctx context.Context, msg connector.Outbound) (string, error) {
 	if c.cfg.SMTPAddr == "" {
-		return "", fmt.Errorf("email: no SMTPAddr configured")
+		return "", errors.New("email: no SMTPAddr configured")
 	}
 	to := msg.To.Email
 	if to == "" {

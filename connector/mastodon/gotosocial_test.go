@@ -129,6 +129,15 @@ func TestGoToSocialStreamReplyAndRestart(t *testing.T) {
 	// Posted while the connector is not running: the catch-up poll at
 	// the start of Stream must deliver it.
 	early := f.post(t, "@desk is the mail server down?", "public")
+	// GoToSocial creates notifications in the background; wait until the
+	// desk has this one so the catch-up poll, not a later poll, finds it.
+	waitFor(t, "the desk's notification of the early post", func() bool {
+		var ns []notification
+		if err := f.srv.API(t.Context(), f.deskToken, "GET", "/api/v1/notifications", nil, &ns); err != nil {
+			t.Fatal(err)
+		}
+		return len(ns) > 0 && ns[0].Status != nil && ns[0].Status.ID == early.ID
+	})
 
 	c := f.connector(t, cur, "socialdesk")
 	ctx, cancel := context.WithCancel(t.Context())
