@@ -1,0 +1,235 @@
+package search
+
+import (
+	"strings"
+	"sync"
+	"time"
+)
+
+// Field numbers in postings.
+const (
+	fTitle = iota
+	fTags
+	fBody
+	numFields
+)
+
+// Options tune an Index. The zero value is usable.
+type Options struct {
+	// Known holds the organisation's site names for context extraction.
+	Known KnownValues
+	// NoShippedSynonyms leaves out the built-in synonym list.
+	NoShippedSynonyms bool
+	// Now returns the current time; it defaults to time.Now. Tests set it
+	// to make freshness deterministic.
+	Now func() time.Time
+}
+
+// postings is the posting list of one term: ascending doc numbers and, in
+// parallel, the term frequency in each field.
+type postings struct {
+	docs []uint32
+	tf   [numFields][]uint16
+}
+
+// entry is one stored document.
+type entry struct {
+	doc   Doc
+	key   string
+	alive bool
+}
+
+// Index is an in-memory inverted index over Docs. It is safe for
+// concurrent use; writes take effect before Upsert returns.
+type Index struct {
+	opts Options
+	an   *analyzer
+
+	mu      sync.RWMutex
+	syn     *synonyms
+	cooc    map[string][]expansion
+	termID  map[string]uint32
+	terms   []string
+	post    []postings
+	typo    *typoIndex
+	docs    []*entry
+	lens    [numFields][]uint16
+	byKey   map[string]uint32
+	live    int
+	lenSum  [numFields]int64
+	scratch sync.Pool
+}
+
+// expansion is a weak related term learned from resolved tickets.
+type expansion struct {
+	term   string
+	weight float64
+}
+
+// New returns an empty index.
+func New(opts Options) *Index {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	ix := &Index{
+		opts:   opts,
+		an:     newAnalyzer(),
+		termID: make(map[string]uint32),
+		byKey:  make(map[string]uint32),
+		typo:   newTypoIndex(),
+	}
+	if !opts.NoShippedSynonyms {
+		ix.syn = ix.syn.withGroups(ix.an, parseSynonyms(shippedSynonyms))
+	}
+	return ix
+}
+
+func docKey(typ, id string) string { return typ + "\x00" + id }
+
+// Len returns the number of documents in the index.
+func (ix *Index) Len() int {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.live
+}
+
+// fieldTerms analyses the three fields of d into term frequencies,
+// including synonym group terms.
+func (ix *Index) fieldTerms(d *Doc, syn *synonyms) [numFields]map[string]uint16 {
+	var out [numFields]map[string]uint16
+	texts := [numFields]string{d.Title, strings.Join(d.Tags, " , "), d.Body}
+	for f, text := range texts {
+		m := make(map[string]uint16)
+		toks := ix.an.allTerms(text)
+		for _, t := range toks {
+			if ix.an.stop[t] || len(t) > 40 {
+				continue
+			}
+			if m[t] < 65535 {
+				m[t]++
+			}
+		}
+		for _, sm := range syn.find(toks, nil) {
+			g := groupTerm(sm.group)
+			if m[g] < 65535 {
+				m[g]++
+			}
+		}
+		out[f] = m
+	}
+	return out
+}
+
+func clampLen(n int) uint16 {
+	if n > 65535 {
+		return 65535
+	}
+	return uint16(n)
+}
+
+// Upsert adds d or replaces the document with the same Type and ID. The
+// document is searchable when Upsert returns.
+func (ix *Index) Upsert(d Doc) {
+	d.Type = strings.ToLower(d.Type)
+	ix.mu.RLock()
+	syn := ix.syn
+	ix.mu.RUnlock()
+	ft := ix.fieldTerms(&d, syn)
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if ix.syn != syn { // synonyms changed meanwhile; analyse again
+		ft = ix.fieldTerms(&d, ix.syn)
+	}
+	ix.insertLocked(d, ft)
+}
+
+func (ix *Index) insertLocked(d Doc, ft [numFields]map[string]uint16) {
+	key := docKey(d.Type, d.ID)
+	if old, ok := ix.byKey[key]; ok {
+		ix.removeLocked(old)
+	}
+	num := uint32(len(ix.docs))
+	ix.docs = append(ix.docs, &entry{doc: d, key: key, alive: true})
+	ix.byKey[key] = num
+	ix.live++
+	for f := range numFields {
+		var n int
+		for _, c := range ft[f] {
+			n += int(c)
+		}
+		ix.lens[f] = append(ix.lens[f], clampLen(n))
+		ix.lenSum[f] += int64(clampLen(n))
+	}
+	seen := make(map[string]bool, len(ft[fBody])+8)
+	for f := range numFields {
+		for t := range ft[f] {
+			if seen[t] {
+				continue
+			}
+			seen[t] = true
+			id, ok := ix.termID[t]
+			if !ok {
+				id = uint32(len(ix.terms))
+				ix.termID[t] = id
+				ix.terms = append(ix.terms, t)
+				ix.post = append(ix.post, postings{})
+				if !isGroupTerm(t) {
+					ix.typo.add(t, id)
+				}
+			}
+			p := &ix.post[id]
+			p.docs = append(p.docs, num)
+			for g := range numFields {
+				p.tf[g] = append(p.tf[g], ft[g][t])
+			}
+		}
+	}
+}
+
+func (ix *Index) removeLocked(num uint32) {
+	e := ix.docs[num]
+	if !e.alive {
+		return
+	}
+	e.alive = false
+	delete(ix.byKey, e.key)
+	ix.live--
+	for f := range numFields {
+		ix.lenSum[f] -= int64(ix.lens[f][num])
+	}
+	// Free the text; postings keep pointing at the dead number and are
+	// skipped while scoring.
+	e.doc = Doc{Type: e.doc.Type, ID: e.doc.ID}
+}
+
+// Delete removes the document with the given type and id, if present.
+func (ix *Index) Delete(typ, id string) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if num, ok := ix.byKey[docKey(strings.ToLower(typ), id)]; ok {
+		ix.removeLocked(num)
+	}
+}
+
+// AddSynonyms adds synonym groups, each a list of interchangeable words or
+// phrases ("wifi", "wireless network"). Documents already indexed are
+// analysed again so that the new groups apply to them too; this costs
+// about as much as indexing them afresh.
+func (ix *Index) AddSynonyms(groups [][]string) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.syn = ix.syn.withGroups(ix.an, groups)
+	old := ix.docs
+	ix.termID = make(map[string]uint32)
+	ix.terms, ix.post, ix.docs = nil, nil, nil
+	ix.byKey = make(map[string]uint32)
+	ix.typo = newTypoIndex()
+	ix.live = 0
+	ix.lens = [numFields][]uint16{}
+	ix.lenSum = [numFields]int64{}
+	for _, e := range old {
+		if e.alive {
+			ix.insertLocked(e.doc, ix.fieldTerms(&e.doc, ix.syn))
+		}
+	}
+}
