@@ -1,0 +1,152 @@
+package search
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Boost factors, multiplied into the text score.
+const (
+	boostVerified  = 1.6
+	boostAccepted  = 1.3
+	boostMatch     = 1.35 // per context dimension the doc targets and matches
+	demoteMismatch = 0.6  // doc targets other values of a dimension
+	demoteExclude  = 0.3  // doc explicitly excludes the searcher's value
+)
+
+// boost returns the re-ranking factor for d and appends the reasons.
+func (ix *Index) boost(d *Doc, ctx Context, now time.Time, reasons *[]string) float64 {
+	f := 1.0
+	if d.Verified {
+		f *= boostVerified
+		*reasons = append(*reasons, "verified by IT")
+	}
+	if d.Accepted {
+		f *= boostAccepted
+		*reasons = append(*reasons, "accepted answer")
+	}
+	if d.Helpful+d.Unhelpful > 0 {
+		// Laplace-smoothed share of helpful votes, mapped to 0.85..1.15.
+		ratio := float64(d.Helpful+1) / float64(d.Helpful+d.Unhelpful+2)
+		f *= 0.85 + 0.3*ratio
+		if ratio >= 0.7 && d.Helpful >= 3 {
+			*reasons = append(*reasons, fmt.Sprintf("%d people found this helpful", d.Helpful))
+		}
+	}
+	if d.Type == TypeStatus && !d.UpdatedAt.IsZero() {
+		age := now.Sub(d.UpdatedAt).Hours() / 24
+		switch {
+		case age < 0:
+			age = 0
+			fallthrough
+		case age < 7:
+			f *= 1 + math.Exp(-age/2)
+			*reasons = append(*reasons, "recent status update")
+		case age > 60:
+			f *= 0.7
+		}
+	}
+	a := &d.Applies
+	f *= dim(a.Devices, a.ExcludeDevices, ctx.Devices, "device", reasons)
+	f *= dim(osAliases(a.OS), osAliases(a.ExcludeOS), ctx.OS, "system", reasons)
+	f *= dim(a.Sites, a.ExcludeSites, one(ctx.Site), "site", reasons)
+	f *= dim(a.Roles, a.ExcludeRoles, one(ctx.Role), "role", reasons)
+	return f
+}
+
+func one(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return []string{s}
+}
+
+// osAliases lets content written for iOS also apply to iPadOS, which
+// shares its settings screens.
+func osAliases(in []string) []string {
+	for _, s := range in {
+		if strings.EqualFold(s, "ios") && !containsFold(in, "ipados") {
+			return append(slices.Clip(in), "ipados")
+		}
+	}
+	return in
+}
+
+func containsFold(list []string, v string) bool {
+	for _, s := range list {
+		if strings.EqualFold(s, v) {
+			return true
+		}
+	}
+	return false
+}
+
+// dim scores one context dimension: include list, exclude list and the
+// searcher's values.
+func dim(include, exclude, have []string, name string, reasons *[]string) float64 {
+	if len(have) == 0 {
+		return 1
+	}
+	for _, h := range have {
+		if containsFold(exclude, h) {
+			*reasons = append(*reasons, fmt.Sprintf("not for your %s: %s", name, h))
+			return demoteExclude
+		}
+	}
+	if len(include) == 0 {
+		return 1
+	}
+	for _, h := range have {
+		if containsFold(include, h) {
+			*reasons = append(*reasons, fmt.Sprintf("matches your %s: %s", name, h))
+			return boostMatch
+		}
+	}
+	*reasons = append(*reasons, fmt.Sprintf("written for another %s: %s", name, strings.Join(include, ", ")))
+	return demoteMismatch
+}
+
+// snippet returns about 30 words of body around the densest cluster of
+// query term matches.
+func (ix *Index) snippet(body string, qts []qterm) string {
+	words := strings.Fields(body)
+	const width = 30
+	if len(words) <= width {
+		return body
+	}
+	want := map[string]bool{}
+	for _, qt := range qts {
+		if !isGroupTerm(qt.term) {
+			want[qt.term] = true
+		}
+	}
+	hit := make([]int, len(words))
+	for i, w := range words {
+		for _, t := range tokens(w, nil) {
+			if want[ix.an.stem(t)] {
+				hit[i] = 1
+			}
+		}
+	}
+	best, bestAt, cur := -1, 0, 0
+	for i := range words {
+		cur += hit[i]
+		if i >= width {
+			cur -= hit[i-width]
+		}
+		if i >= width-1 && cur > best {
+			best, bestAt = cur, i-width+1
+		}
+	}
+	s := strings.Join(words[bestAt:bestAt+width], " ")
+	if bestAt > 0 {
+		s = "… " + s
+	}
+	if bestAt+width < len(words) {
+		s += " …"
+	}
+	return s
+}

@@ -1,0 +1,353 @@
+package search
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+)
+
+// Ranking constants. They were tuned on the ticket dev split, the
+// hand-written IT set and the unix duplicate questions, never on held-out
+// test files.
+const (
+	k1 = 1.2
+
+	wSynonym  = 0.6  // weight of a synonym group term relative to exact
+	wTypo1    = 0.7  // one edit away
+	wTypo2    = 0.45 // two edits away
+	wLearned  = 0.25 // cap for expansions learned from tickets
+	rerankMin = 200  // candidates re-ranked with boosts
+)
+
+var (
+	fieldWeight = [numFields]float64{3.0, 2.0, 1.0}
+	fieldB      = [numFields]float64{0.5, 0.5, 0.75}
+)
+
+// qterm is one weighted term of an analysed query.
+type qterm struct {
+	term   string
+	id     uint32
+	weight float64
+	kind   byte // 'e' exact, 's' synonym, 't' typo, 'l' learned
+	from   string
+	group  int // synonym group, for kind 's'
+	member int // member matched in the query, for kind 's'
+}
+
+// candidate is one document being scored.
+type candidate struct {
+	num     uint32
+	score   float64
+	mask    uint64 // which qterms matched
+	inTitle bool   // an exact query term matched the title
+}
+
+// scratch holds per-query accumulators, reused across queries.
+type scratch struct {
+	acc     []float64
+	mask    []uint64
+	title   []bool
+	touched []uint32
+}
+
+// analyseQuery turns cleaned query text into weighted terms. It must be
+// called with at least a read lock held.
+func (ix *Index) analyseQuery(text string) []qterm {
+	toks := ix.an.allTerms(text)
+	var out []qterm
+	have := map[string]int{}
+	add := func(q qterm) {
+		id, ok := ix.termID[q.term]
+		if !ok {
+			return
+		}
+		q.id = id
+		if i, dup := have[q.term]; dup {
+			if q.weight > out[i].weight {
+				out[i] = q
+			}
+			return
+		}
+		if len(out) >= 64 {
+			return
+		}
+		have[q.term] = len(out)
+		out = append(out, q)
+	}
+	n := float64(max(ix.live, 1))
+	for _, t := range toks {
+		if ix.an.stop[t] {
+			continue
+		}
+		df := 0
+		if id, ok := ix.termID[t]; ok {
+			df = len(ix.post[id].docs)
+			add(qterm{term: t, weight: 1, kind: 'e'})
+		}
+		// Typo tolerance: look for a better-known spelling when the term
+		// is unknown or rare.
+		if len(t) >= minTypoLen && !isNumeric(t) && float64(df) < math.Max(3, n*0.0005) {
+			maxd := 1
+			if len(t) >= 6 {
+				maxd = 2
+			}
+			type cand struct {
+				term string
+				d    int
+				df   int
+			}
+			var cs []cand
+			for _, id := range ix.typo.candidates(t, maxd) {
+				ct := ix.terms[id]
+				if ct == t {
+					continue
+				}
+				cdf := len(ix.post[id].docs)
+				if cdf <= max(df*5, 1) {
+					continue
+				}
+				if d := editDistance(t, ct, maxd); d <= maxd {
+					cs = append(cs, cand{ct, d, cdf})
+				}
+			}
+			slices.SortFunc(cs, func(a, b cand) int {
+				return cmp.Or(cmp.Compare(a.d, b.d), cmp.Compare(b.df, a.df))
+			})
+			for i, c := range cs {
+				if i == 2 {
+					break
+				}
+				w := wTypo1
+				if c.d == 2 {
+					w = wTypo2
+				}
+				if df > 0 {
+					w *= 0.6
+				}
+				add(qterm{term: c.term, weight: w, kind: 't', from: t})
+			}
+		}
+		for _, e := range ix.cooc[t] {
+			add(qterm{term: e.term, weight: e.weight, kind: 'l', from: t})
+		}
+	}
+	for _, m := range ix.syn.find(toks, nil) {
+		add(qterm{term: groupTerm(m.group), weight: wSynonym, kind: 's', group: m.group, member: m.member})
+	}
+	return out
+}
+
+// Search runs q and returns the best results the viewer may see.
+func (ix *Index) Search(q Query) Results {
+	qc, cleaned := ExtractContext(q.Text, ix.opts.Known)
+	ctx := overlay(overlay(Context{}, q.Context, SourceProfile), qc, SourceQuery)
+	if q.Limit <= 0 {
+		q.Limit = 10
+	}
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	res := Results{Context: ctx}
+	qts := ix.analyseQuery(cleaned)
+	if len(qts) == 0 {
+		return res
+	}
+	cands := ix.score(qts, q, max(rerankMin, q.Limit*4), &res.Total)
+	now := ix.opts.Now()
+	out := make([]Result, 0, len(cands))
+	pos := map[string]int{}
+	for _, c := range cands {
+		e := ix.docs[c.num]
+		reasons := ix.termReasons(qts, c, e)
+		score := c.score * ix.boost(&e.doc, ctx, now, &reasons)
+		if e.doc.DuplicateOf != "" {
+			on, ok := ix.byKey[docKey(e.doc.Type, e.doc.DuplicateOf)]
+			if !ok || !canSee(&ix.docs[on].doc, q.Viewer) {
+				continue
+			}
+			orig := ix.docs[on]
+			reasons = append(reasons, "duplicate question: "+e.doc.Title)
+			score *= ix.boost(&orig.doc, ctx, now, &reasons) / ix.boost(&e.doc, ctx, now, new([]string))
+			e = orig
+		}
+		r := Result{Type: e.doc.Type, ID: e.doc.ID, Title: e.doc.Title, Score: score, Reasons: reasons}
+		if i, ok := pos[e.key]; ok {
+			if score > out[i].Score {
+				r.Reasons = append(r.Reasons, out[i].Reasons...)
+				out[i] = r
+			}
+			continue
+		}
+		pos[e.key] = len(out)
+		out = append(out, r)
+	}
+	slices.SortStableFunc(out, func(a, b Result) int { return cmp.Compare(b.Score, a.Score) })
+	if len(out) > q.Limit {
+		out = out[:q.Limit]
+	}
+	for i := range out {
+		e := ix.docs[ix.byKey[docKey(out[i].Type, out[i].ID)]]
+		out[i].Snippet = ix.snippet(e.doc.Body, qts)
+		out[i].Reasons = dedupe(out[i].Reasons)
+	}
+	res.Items = out
+	return res
+}
+
+func dedupe(in []string) []string {
+	var out []string
+	for _, s := range in {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (ix *Index) getScratch() *scratch {
+	n := len(ix.docs)
+	s, _ := ix.scratch.Get().(*scratch)
+	if s == nil || len(s.acc) < n {
+		n = n + n/4 + 64
+		s = &scratch{acc: make([]float64, n), mask: make([]uint64, n), title: make([]bool, n)}
+	}
+	s.touched = s.touched[:0]
+	return s
+}
+
+// score computes BM25F for every visible document that matches at least
+// one query term and returns the best k by that score. total receives the
+// number of visible matching documents.
+func (ix *Index) score(qts []qterm, q Query, k int, total *int) []candidate {
+	s := ix.getScratch()
+	defer ix.scratch.Put(s)
+	n := float64(max(ix.live, 1))
+	var avg [numFields]float64
+	for f := range numFields {
+		avg[f] = math.Max(float64(ix.lenSum[f])/n, 1)
+	}
+	// Rare terms first; very common terms only add to documents that
+	// rarer terms already found, which bounds the work per query.
+	order := make([]int, len(qts))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		return cmp.Compare(len(ix.post[qts[a].id].docs), len(ix.post[qts[b].id].docs))
+	})
+	for _, qi := range order {
+		qt := qts[qi]
+		p := &ix.post[qt.id]
+		df := float64(len(p.docs))
+		idf := math.Log(1 + (n-df+0.5)/(df+0.5))
+		w := idf * qt.weight
+		onlyKnown := len(s.touched) > 0 && df > n/20 && df > 5000
+		bit := uint64(1) << uint(qi)
+		var norm [numFields]float64
+		for f := range numFields {
+			norm[f] = fieldB[f] / avg[f]
+		}
+		for j, d := range p.docs {
+			if onlyKnown && s.acc[d] == 0 {
+				continue
+			}
+			var tf float64
+			for f := range numFields {
+				if c := p.tf[f][j]; c != 0 {
+					tf += fieldWeight[f] * float64(c) / (1 - fieldB[f] + norm[f]*float64(ix.lens[f][d]))
+				}
+			}
+			if s.acc[d] == 0 {
+				s.touched = append(s.touched, d)
+			}
+			s.acc[d] += w * tf / (k1 + tf)
+			s.mask[d] |= bit
+			if qt.kind == 'e' && p.tf[fTitle][j] > 0 {
+				s.title[d] = true
+			}
+		}
+	}
+	types := map[string]bool{}
+	for _, t := range q.Types {
+		types[strings.ToLower(t)] = true
+	}
+	var top []candidate
+	for _, d := range s.touched {
+		c := candidate{num: d, score: s.acc[d], mask: s.mask[d], inTitle: s.title[d]}
+		s.acc[d], s.mask[d], s.title[d] = 0, 0, false
+		e := ix.docs[d]
+		if !e.alive || (len(types) > 0 && !types[e.doc.Type]) || !canSee(&e.doc, q.Viewer) {
+			continue
+		}
+		*total++
+		top = pushTop(top, c, k)
+	}
+	slices.SortFunc(top, func(a, b candidate) int { return cmp.Compare(b.score, a.score) })
+	return top
+}
+
+// pushTop keeps the k best candidates in a min-heap ordered by score.
+func pushTop(h []candidate, c candidate, k int) []candidate {
+	if len(h) < k {
+		h = append(h, c)
+		for i := len(h) - 1; i > 0; {
+			p := (i - 1) / 2
+			if h[p].score <= h[i].score {
+				break
+			}
+			h[p], h[i] = h[i], h[p]
+			i = p
+		}
+		return h
+	}
+	if c.score <= h[0].score {
+		return h
+	}
+	h[0] = c
+	for i := 0; ; {
+		l, r, m := 2*i+1, 2*i+2, i
+		if l < len(h) && h[l].score < h[m].score {
+			m = l
+		}
+		if r < len(h) && h[r].score < h[m].score {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+	return h
+}
+
+// termReasons explains which kinds of term matches a candidate had.
+func (ix *Index) termReasons(qts []qterm, c candidate, e *entry) []string {
+	var r []string
+	if c.inTitle {
+		r = append(r, "title match")
+	}
+	var toks []string
+	for i, qt := range qts {
+		if c.mask&(1<<uint(i)) == 0 {
+			continue
+		}
+		switch qt.kind {
+		case 't':
+			r = append(r, fmt.Sprintf("typo: %s→%s", qt.from, qt.term))
+		case 'l':
+			r = append(r, fmt.Sprintf("related term: %s→%s", qt.from, qt.term))
+		case 's':
+			if toks == nil {
+				toks = ix.an.allTerms(e.doc.Title + " . " + strings.Join(e.doc.Tags, " , ") + " . " + e.doc.Body)
+			}
+			g := ix.syn.groups[qt.group]
+			if m := ix.syn.memberIn(qt.group, qt.member, toks); m != "" && m != g.members[qt.member] {
+				r = append(r, fmt.Sprintf("synonym: %s→%s", g.members[qt.member], m))
+			}
+		}
+	}
+	return r
+}
