@@ -12,9 +12,9 @@ import (
 const (
 	boostVerified  = 1.6
 	boostAccepted  = 1.3
-	boostMatch     = 1.35 // per context dimension the doc targets and matches
-	demoteMismatch = 0.6  // doc targets other values of a dimension
-	demoteExclude  = 0.3  // doc explicitly excludes the searcher's value
+	boostMatch     = 1.5 // per context dimension the doc targets and matches
+	demoteMismatch = 0.6 // doc targets other values of a dimension
+	demoteExclude  = 0.3 // doc explicitly excludes the searcher's value
 )
 
 // boost returns the re-ranking factor for d and appends the reasons.

@@ -14,11 +14,12 @@ import (
 const (
 	k1 = 1.2
 
-	wSynonym  = 0.6  // weight of a synonym group term relative to exact
-	wTypo1    = 0.7  // one edit away
-	wTypo2    = 0.45 // two edits away
-	wLearned  = 0.25 // cap for expansions learned from tickets
-	rerankMin = 200  // candidates re-ranked with boosts
+	wSynonym    = 0.6  // weight of a synonym group term relative to exact
+	wPhraseWord = 0.5  // weight of a word inside a multi-word synonym phrase
+	wTypo1      = 0.7  // one edit away
+	wTypo2      = 0.45 // two edits away
+	wLearned    = 0.25 // cap for expansions learned from tickets
+	rerankMin   = 200  // candidates re-ranked with boosts
 )
 
 var (
@@ -78,14 +79,39 @@ func (ix *Index) analyseQuery(text string) []qterm {
 		out = append(out, q)
 	}
 	n := float64(max(ix.live, 1))
-	for _, t := range toks {
+	// A multi-word synonym phrase ("remote access") is one concept: its
+	// group term carries full weight and its words count less on their own.
+	syns := ix.syn.find(toks, nil)
+	inPhrase := make([]bool, len(toks))
+	for _, m := range syns {
+		if m.end-m.start > 1 {
+			for i := m.start; i < m.end; i++ {
+				inPhrase[i] = true
+			}
+		}
+	}
+	for _, m := range syns {
+		w := wSynonym
+		switch {
+		case m.end-m.start > 1:
+			w = 1
+		case inPhrase[m.start]:
+			w = wSynonym * wPhraseWord
+		}
+		add(qterm{term: groupTerm(m.group), weight: w, kind: 's', group: m.group, member: m.member})
+	}
+	for i, t := range toks {
 		if ix.an.stop[t] {
 			continue
 		}
 		df := 0
 		if id, ok := ix.termID[t]; ok {
 			df = len(ix.post[id].docs)
-			add(qterm{term: t, weight: 1, kind: 'e'})
+			w := 1.0
+			if inPhrase[i] {
+				w = wPhraseWord
+			}
+			add(qterm{term: t, weight: w, kind: 'e'})
 		}
 		// Typo tolerance: look for a better-known spelling when the term
 		// is unknown or rare.
@@ -106,7 +132,7 @@ func (ix *Index) analyseQuery(text string) []qterm {
 					continue
 				}
 				cdf := len(ix.post[id].docs)
-				if cdf <= max(df*5, 1) {
+				if df > 0 && cdf <= df*5 {
 					continue
 				}
 				if d := editDistance(t, ct, maxd); d <= maxd {
@@ -133,9 +159,6 @@ func (ix *Index) analyseQuery(text string) []qterm {
 		for _, e := range ix.cooc[t] {
 			add(qterm{term: e.term, weight: e.weight, kind: 'l', from: t})
 		}
-	}
-	for _, m := range ix.syn.find(toks, nil) {
-		add(qterm{term: groupTerm(m.group), weight: wSynonym, kind: 's', group: m.group, member: m.member})
 	}
 	return out
 }
