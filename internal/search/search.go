@@ -164,7 +164,11 @@ func (ix *Index) analyseQuery(text string) []qterm {
 }
 
 // Search runs q and returns the best results the viewer may see.
-func (ix *Index) Search(q Query) Results {
+func (ix *Index) Search(q Query) Results { return ix.search(q, false) }
+
+// search runs q; with feedback set it expands the query with terms from
+// the first results, which suits finding paraphrases of a whole text.
+func (ix *Index) search(q Query, feedback bool) Results {
 	qc, cleaned := ExtractContext(q.Text, ix.opts.Known)
 	ctx := overlay(overlay(Context{}, q.Context, SourceProfile), qc, SourceQuery)
 	if q.Limit <= 0 {
@@ -178,6 +182,13 @@ func (ix *Index) Search(q Query) Results {
 		return res
 	}
 	cands := ix.score(qts, q, max(rerankMin, q.Limit*4), &res.Total)
+	if feedback {
+		if fq := ix.feedback(qts, cands); len(fq) > len(qts) {
+			qts = fq
+			res.Total = 0
+			cands = ix.score(qts, q, max(rerankMin, q.Limit*4), &res.Total)
+		}
+	}
 	now := ix.opts.Now()
 	out := make([]Result, 0, len(cands))
 	pos := map[string]int{}

@@ -133,11 +133,13 @@ func NearDuplicate(a, b string) bool {
 // Similar returns the items most similar to text that v may see, for
 // example to suggest existing questions while someone writes a new one.
 // It uses the full ranker (synonyms, typos, learned terms and quality
-// boosts) but not the searcher's context.
+// boosts) but not the searcher's context, and adds pseudo-relevance
+// feedback: terms prominent in the first results are added to the query,
+// which finds texts that describe the same problem in other words.
 func (ix *Index) Similar(text string, v Viewer, types []string, limit int) []Result {
 	words := strings.Fields(text)
 	if len(words) > 60 {
 		words = words[:60]
 	}
-	return ix.Search(Query{Text: strings.Join(words, " "), Types: types, Limit: limit, Viewer: v}).Items
+	return ix.search(Query{Text: strings.Join(words, " "), Types: types, Limit: limit, Viewer: v}, true).Items
 }
