@@ -91,6 +91,11 @@ type Query struct {
 	Limit int
 	// Viewer is the person searching.
 	Viewer Viewer
+	// Broaden adds terms prominent in the first results to the query
+	// (pseudo-relevance feedback), finding items about the same topic
+	// rather than the same question, as for a "related tickets" list. It
+	// roughly doubles the query time.
+	Broaden bool
 }
 
 // Result is one ranked hit.

@@ -21,6 +21,9 @@ import (
 // and IT Q&A sets.
 
 func TestEvalTickets(t *testing.T) {
+	if testing.Short() {
+		t.Skip("evaluation skipped in -short mode")
+	}
 	data := sharedData(t)
 	splits := []string{"dev"}
 	if os.Getenv("SOCIALDESK_EVAL_HELDOUT") != "" {
@@ -40,9 +43,8 @@ func TestEvalTickets(t *testing.T) {
 }
 
 // evalTickets treats tickets with the same sub_category2 as related: each
-// sampled ticket's title is a query against all other tickets. Finding
-// related tickets is the job of Index.Similar, so the full ranker is
-// queried through it.
+// sampled ticket's title is a query against all other tickets. This is a
+// "related tickets" list, so the full ranker runs with Query.Broaden.
 func evalTickets(t *testing.T, tks []ticket) (base, full metrics) {
 	f := newFTS(t)
 	ix := New(Options{})
@@ -76,7 +78,7 @@ func evalTickets(t *testing.T, tks []ticket) (base, full metrics) {
 			}
 		}
 		var r []string
-		for _, it := range ix.Similar(q.title, agent, nil, 101) {
+		for _, it := range ix.Search(Query{Text: q.title, Limit: 101, Viewer: agent, Broaden: true}).Items {
 			if it.ID != self {
 				r = append(r, it.ID)
 			}
@@ -220,4 +222,89 @@ func resultIDs(r Results) []string {
 		out = append(out, it.ID)
 	}
 	return out
+}
+
+// dupPair is one line of duplicates/*/*.tsv.
+type dupPair struct {
+	label      bool
+	title1, t2 string
+}
+
+func readDupPairs(t *testing.T, path string) []dupPair {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []dupPair
+	for _, line := range strings.Split(strings.TrimRight(string(b), "\n"), "\n") {
+		f := strings.Split(line, "\t")
+		if len(f) != 3 {
+			continue
+		}
+		out = append(out, dupPair{f[0] == "1", f[1], f[2]})
+	}
+	return out
+}
+
+// TestEvalDuplicates treats duplicate detection as retrieval: the corpus
+// is every distinct title of a site's three files, each duplicate pair of
+// the evaluated split gives a query (title1, its own entry excluded) and
+// its one relevant title (title2). Scores are MRR@100. Tuning used unix
+// and the android train/dev splits; android/test.tsv is only reported.
+func TestEvalDuplicates(t *testing.T) {
+	if testing.Short() {
+		t.Skip("evaluation skipped in -short mode")
+	}
+	data := sharedData(t)
+	for _, run := range []struct{ site, split string }{
+		{"unix", "dev"}, {"android", "dev"}, {"android", "test"},
+	} {
+		t.Run(run.site+"/"+run.split, func(t *testing.T) {
+			dir := filepath.Join(data, "duplicates", run.site)
+			id := map[string]int{}
+			var titles []string
+			var eval []dupPair
+			for _, split := range []string{"train", "dev", "test"} {
+				for _, p := range readDupPairs(t, filepath.Join(dir, split+".tsv")) {
+					for _, s := range []string{p.title1, p.t2} {
+						if _, ok := id[s]; !ok {
+							id[s] = len(titles)
+							titles = append(titles, s)
+						}
+					}
+					if split == run.split && p.label {
+						eval = append(eval, p)
+					}
+				}
+			}
+			f := newFTS(t)
+			ix := New(Options{})
+			for i, s := range titles {
+				f.add(t, i+1, s, "")
+				ix.Upsert(Doc{Type: TypeQuestion, ID: strconv.Itoa(i), Title: s})
+			}
+			f.done(t)
+			var base, full metrics
+			for _, p := range eval {
+				self, want := id[p.title1], strconv.Itoa(id[p.t2])
+				rel := map[string]bool{want: true}
+				var b, r []string
+				for _, row := range f.search(t, p.title1, 101) {
+					if row-1 != self {
+						b = append(b, strconv.Itoa(row-1))
+					}
+				}
+				for _, it := range ix.Similar(p.title1, Viewer{}, nil, 101) {
+					if it.ID != strconv.Itoa(self) {
+						r = append(r, it.ID)
+					}
+				}
+				base.add(b[:min(100, len(b))], rel, 1)
+				full.add(r[:min(100, len(r))], rel, 1)
+			}
+			t.Logf("duplicates %s/%s  BM25 (FTS5): %v", run.site, run.split, base)
+			t.Logf("duplicates %s/%s  full ranker: %v", run.site, run.split, full)
+		})
+	}
 }

@@ -166,11 +166,16 @@ func (ix *Index) analyseQuery(text string) []qterm {
 // Search runs q and returns the best results the viewer may see.
 func (ix *Index) Search(q Query) Results { return ix.search(q, false) }
 
-// search runs q; with feedback set it expands the query with terms from
-// the first results, which suits finding paraphrases of a whole text.
-func (ix *Index) search(q Query, feedback bool) Results {
-	qc, cleaned := ExtractContext(q.Text, ix.opts.Known)
-	ctx := overlay(overlay(Context{}, q.Context, SourceProfile), qc, SourceQuery)
+// search runs q. With content set the text is a post or ticket rather
+// than a request, so no context phrases are taken out of it.
+func (ix *Index) search(q Query, content bool) Results {
+	var ctx Context
+	cleaned := q.Text
+	if !content {
+		var qc Context
+		qc, cleaned = ExtractContext(q.Text, ix.opts.Known)
+		ctx = overlay(overlay(Context{}, q.Context, SourceProfile), qc, SourceQuery)
+	}
 	if q.Limit <= 0 {
 		q.Limit = 10
 	}
@@ -182,7 +187,7 @@ func (ix *Index) search(q Query, feedback bool) Results {
 		return res
 	}
 	cands := ix.score(qts, q, max(rerankMin, q.Limit*4), &res.Total)
-	if feedback {
+	if q.Broaden {
 		if fq := ix.feedback(qts, cands); len(fq) > len(qts) {
 			qts = fq
 			res.Total = 0

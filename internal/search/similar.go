@@ -133,9 +133,8 @@ func NearDuplicate(a, b string) bool {
 // Similar returns the items most similar to text that v may see, for
 // example to suggest existing questions while someone writes a new one.
 // It uses the full ranker (synonyms, typos, learned terms and quality
-// boosts) but not the searcher's context, and adds pseudo-relevance
-// feedback: terms prominent in the first results are added to the query,
-// which finds texts that describe the same problem in other words.
+// boosts) but not the searcher's context: context phrases in text are
+// kept as content.
 func (ix *Index) Similar(text string, v Viewer, types []string, limit int) []Result {
 	words := strings.Fields(text)
 	if len(words) > 60 {
