@@ -17,23 +17,29 @@ const (
 	demoteExclude  = 0.3 // doc explicitly excludes the searcher's value
 )
 
-// boost returns the re-ranking factor for d and appends the reasons.
+// boost returns the re-ranking factor for d and, when reasons is not nil,
+// appends the reasons for it.
 func (ix *Index) boost(d *Doc, ctx Context, now time.Time, reasons *[]string) float64 {
+	note := func(s string) {
+		if reasons != nil {
+			*reasons = append(*reasons, s)
+		}
+	}
 	f := 1.0
 	if d.Verified {
 		f *= boostVerified
-		*reasons = append(*reasons, "verified by IT")
+		note("verified by IT")
 	}
 	if d.Accepted {
 		f *= boostAccepted
-		*reasons = append(*reasons, "accepted answer")
+		note("accepted answer")
 	}
 	if d.Helpful+d.Unhelpful > 0 {
 		// Laplace-smoothed share of helpful votes, mapped to 0.85..1.15.
 		ratio := float64(d.Helpful+1) / float64(d.Helpful+d.Unhelpful+2)
 		f *= 0.85 + 0.3*ratio
-		if ratio >= 0.7 && d.Helpful >= 3 {
-			*reasons = append(*reasons, fmt.Sprintf("%d people found this helpful", d.Helpful))
+		if ratio >= 0.7 && d.Helpful >= 3 && reasons != nil {
+			note(fmt.Sprintf("%d people found this helpful", d.Helpful))
 		}
 	}
 	if d.Type == TypeStatus && !d.UpdatedAt.IsZero() {
@@ -44,7 +50,7 @@ func (ix *Index) boost(d *Doc, ctx Context, now time.Time, reasons *[]string) fl
 			fallthrough
 		case age < 7:
 			f *= 1 + math.Exp(-age/2)
-			*reasons = append(*reasons, "recent status update")
+			note("recent status update")
 		case age > 60:
 			f *= 0.7
 		}
@@ -85,14 +91,16 @@ func containsFold(list []string, v string) bool {
 }
 
 // dim scores one context dimension: include list, exclude list and the
-// searcher's values.
+// searcher's values. Reasons are appended when reasons is not nil.
 func dim(include, exclude, have []string, name string, reasons *[]string) float64 {
 	if len(have) == 0 {
 		return 1
 	}
 	for _, h := range have {
 		if containsFold(exclude, h) {
-			*reasons = append(*reasons, fmt.Sprintf("not for your %s: %s", name, h))
+			if reasons != nil {
+				*reasons = append(*reasons, fmt.Sprintf("not for your %s: %s", name, h))
+			}
 			return demoteExclude
 		}
 	}
@@ -101,11 +109,15 @@ func dim(include, exclude, have []string, name string, reasons *[]string) float6
 	}
 	for _, h := range have {
 		if containsFold(include, h) {
-			*reasons = append(*reasons, fmt.Sprintf("matches your %s: %s", name, h))
+			if reasons != nil {
+				*reasons = append(*reasons, fmt.Sprintf("matches your %s: %s", name, h))
+			}
 			return boostMatch
 		}
 	}
-	*reasons = append(*reasons, fmt.Sprintf("written for another %s: %s", name, strings.Join(include, ", ")))
+	if reasons != nil {
+		*reasons = append(*reasons, fmt.Sprintf("written for another %s: %s", name, strings.Join(include, ", ")))
+	}
 	return demoteMismatch
 }
 

@@ -39,6 +39,42 @@ type entry struct {
 	alive bool
 }
 
+// meta holds what visibility filtering needs, packed so that filtering
+// many candidates does not touch the documents themselves.
+type meta struct {
+	flags  uint8
+	typ    uint8
+	author int64
+	owner  int64
+}
+
+// meta flags.
+const (
+	mAlive uint8 = 1 << iota
+	mQuarantined
+	mAgentsOnly
+)
+
+// typeCodes numbers the known document types for the type filter; other
+// types share code 0.
+var typeCodes = map[string]uint8{TypeQuestion: 1, TypeAnswer: 2, TypeArticle: 3, TypeStatus: 4, TypeTicket: 5}
+
+// visible reports whether document num is alive, of an allowed type
+// (types is a bit set of type codes, 0 meaning any) and visible to v.
+// It mirrors canSee.
+func (m *meta) visible(v Viewer, types uint32) bool {
+	if m.flags&mAlive == 0 || (types != 0 && types&(1<<m.typ) == 0) {
+		return false
+	}
+	if m.flags&mQuarantined != 0 && !v.Reviewer && (v.ID == 0 || v.ID != m.author) {
+		return false
+	}
+	if m.typ == typeCodes[TypeTicket] {
+		return v.Agent || (v.ID != 0 && v.ID == m.owner)
+	}
+	return m.flags&mAgentsOnly == 0 || v.Agent
+}
+
 // Index is an in-memory inverted index over Docs. It is safe for
 // concurrent use; writes take effect before Upsert returns.
 type Index struct {
@@ -53,6 +89,7 @@ type Index struct {
 	post    []postings
 	typo    *typoIndex
 	docs    []*entry
+	meta    []meta
 	lens    [numFields][]uint16
 	byKey   map[string]uint32
 	live    int
@@ -150,6 +187,14 @@ func (ix *Index) insertLocked(d Doc, ft [numFields]map[string]uint16) {
 	}
 	num := uint32(len(ix.docs))
 	ix.docs = append(ix.docs, &entry{doc: d, key: key, alive: true})
+	m := meta{flags: mAlive, typ: typeCodes[d.Type], author: d.AuthorID, owner: d.OwnerID}
+	if d.Quarantined {
+		m.flags |= mQuarantined
+	}
+	if d.AgentsOnly {
+		m.flags |= mAgentsOnly
+	}
+	ix.meta = append(ix.meta, m)
 	ix.byKey[key] = num
 	ix.live++
 	for f := range numFields {
@@ -192,6 +237,7 @@ func (ix *Index) removeLocked(num uint32) {
 		return
 	}
 	e.alive = false
+	ix.meta[num].flags &^= mAlive
 	delete(ix.byKey, e.key)
 	ix.live--
 	for f := range numFields {
@@ -221,7 +267,7 @@ func (ix *Index) AddSynonyms(groups [][]string) {
 	ix.syn = ix.syn.withGroups(ix.an, groups)
 	old := ix.docs
 	ix.termID = make(map[string]uint32)
-	ix.terms, ix.post, ix.docs = nil, nil, nil
+	ix.terms, ix.post, ix.docs, ix.meta = nil, nil, nil, nil
 	ix.byKey = make(map[string]uint32)
 	ix.typo = newTypoIndex()
 	ix.live = 0

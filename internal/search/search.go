@@ -195,43 +195,51 @@ func (ix *Index) search(q Query, content bool) Results {
 		}
 	}
 	now := ix.opts.Now()
-	out := make([]Result, 0, len(cands))
+	// Re-rank the best candidates with boosts; reasons are written only
+	// for the results returned.
+	type ranked struct {
+		c          candidate
+		hit, shown *entry // the matching doc and the one shown (its original when a duplicate)
+		score      float64
+	}
+	out := make([]ranked, 0, len(cands))
 	pos := map[string]int{}
 	for _, c := range cands {
 		e := ix.docs[c.num]
-		reasons := ix.termReasons(qts, c, e)
-		score := c.score * ix.boost(&e.doc, ctx, now, &reasons)
+		shown := e
 		if e.doc.DuplicateOf != "" {
 			on, ok := ix.byKey[docKey(e.doc.Type, e.doc.DuplicateOf)]
 			if !ok || !canSee(&ix.docs[on].doc, q.Viewer) {
 				continue
 			}
-			orig := ix.docs[on]
-			reasons = append(reasons, "duplicate question: "+e.doc.Title)
-			score *= ix.boost(&orig.doc, ctx, now, &reasons) / ix.boost(&e.doc, ctx, now, new([]string))
-			e = orig
+			shown = ix.docs[on]
 		}
-		r := Result{Type: e.doc.Type, ID: e.doc.ID, Title: e.doc.Title, Score: score, Reasons: reasons}
-		if i, ok := pos[e.key]; ok {
-			if score > out[i].Score {
-				r.Reasons = append(r.Reasons, out[i].Reasons...)
+		r := ranked{c, e, shown, c.score * ix.boost(&shown.doc, ctx, now, nil)}
+		if i, ok := pos[shown.key]; ok {
+			if r.score > out[i].score {
 				out[i] = r
 			}
 			continue
 		}
-		pos[e.key] = len(out)
+		pos[shown.key] = len(out)
 		out = append(out, r)
 	}
-	slices.SortStableFunc(out, func(a, b Result) int { return cmp.Compare(b.Score, a.Score) })
+	slices.SortStableFunc(out, func(a, b ranked) int { return cmp.Compare(b.score, a.score) })
 	if len(out) > q.Limit {
 		out = out[:q.Limit]
 	}
-	for i := range out {
-		e := ix.docs[ix.byKey[docKey(out[i].Type, out[i].ID)]]
-		out[i].Snippet = ix.snippet(e.doc.Body, qts)
-		out[i].Reasons = dedupe(out[i].Reasons)
+	items := make([]Result, len(out))
+	for i, r := range out {
+		reasons := ix.termReasons(qts, r.c, r.hit)
+		ix.boost(&r.shown.doc, ctx, now, &reasons)
+		if r.hit != r.shown {
+			reasons = append(reasons, "duplicate question: "+r.hit.doc.Title)
+		}
+		d := &r.shown.doc
+		items[i] = Result{Type: d.Type, ID: d.ID, Title: d.Title, Score: r.score,
+			Snippet: ix.snippet(d.Body, qts), Reasons: dedupe(reasons)}
 	}
-	res.Items = out
+	res.Items = items
 	return res
 }
 
@@ -308,16 +316,15 @@ func (ix *Index) score(qts []qterm, q Query, k int, total *int) []candidate {
 			}
 		}
 	}
-	types := map[string]bool{}
+	var types uint32
 	for _, t := range q.Types {
-		types[strings.ToLower(t)] = true
+		types |= 1 << typeCodes[strings.ToLower(t)]
 	}
 	var top []candidate
 	for _, d := range s.touched {
 		c := candidate{num: d, score: s.acc[d], mask: s.mask[d], inTitle: s.title[d]}
 		s.acc[d], s.mask[d], s.title[d] = 0, 0, false
-		e := ix.docs[d]
-		if !e.alive || (len(types) > 0 && !types[e.doc.Type]) || !canSee(&e.doc, q.Viewer) {
+		if !ix.meta[d].visible(q.Viewer, types) {
 			continue
 		}
 		*total++
