@@ -186,6 +186,29 @@ var (
 	roleByWord = map[string]string{"visiting": "visitor", "visitor": "visitor", "guest": "visitor", "contractor": "contractor", "external": "contractor", "consultant": "contractor", "temp": "contractor", "intern": "employee"}
 )
 
+// extractor holds compiled site patterns for ExtractContext.
+type extractor struct {
+	sites []sitePattern
+}
+
+type sitePattern struct {
+	name string
+	re   *regexp.Regexp
+}
+
+func newExtractor(known KnownValues) *extractor {
+	x := &extractor{}
+	for _, site := range known.Sites {
+		s := regexp.QuoteMeta(strings.ToLower(strings.TrimSpace(site)))
+		if s == "" {
+			continue
+		}
+		re := regexp.MustCompile(`\b(at|in|from|to|near) (the )?` + s + `( office| site| campus| hq| building)?\b|\b` + s + ` (office|site|campus|hq|building)\b`)
+		x.sites = append(x.sites, sitePattern{strings.ToLower(strings.TrimSpace(site)), re})
+	}
+	return x
+}
+
 // ExtractContext finds context phrases in a query, such as "on my iPad",
 // "my android phone", "at the Lyon office", "in Lyon", "I'm visiting" or
 // "as a contractor". It returns the context found (sources marked as
@@ -193,6 +216,10 @@ var (
 // Device words that are also the subject ("my phone won't charge") stay in
 // the cleaned query.
 func ExtractContext(query string, known KnownValues) (Context, string) {
+	return newExtractor(known).extract(query)
+}
+
+func (x *extractor) extract(query string) (Context, string) {
 	q := " " + strings.ToLower(query) + " "
 	var c Context
 	c.Sources = map[string]Source{}
@@ -220,13 +247,11 @@ func ExtractContext(query string, known KnownValues) (Context, string) {
 		c.Sources["os"] = SourceQuery
 	}
 	cleaned := reOnMy.ReplaceAllString(q, " ")
-	for _, site := range known.Sites {
-		s := regexp.QuoteMeta(strings.ToLower(site))
-		re := regexp.MustCompile(`\b(at|in|from|to|near) (the )?` + s + `( office| site| campus| hq| building)?\b|\b` + s + ` (office|site|campus|hq|building)\b`)
-		if re.MatchString(cleaned) {
-			c.Site = strings.ToLower(site)
+	for _, sp := range x.sites {
+		if sp.re.MatchString(cleaned) {
+			c.Site = sp.name
 			c.Sources["site"] = SourceQuery
-			cleaned = re.ReplaceAllString(cleaned, " ")
+			cleaned = sp.re.ReplaceAllString(cleaned, " ")
 			break
 		}
 	}

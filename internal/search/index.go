@@ -80,6 +80,7 @@ func (m *meta) visible(v Viewer, types uint32) bool {
 type Index struct {
 	opts Options
 	an   *analyzer
+	ctx  *extractor
 
 	mu      sync.RWMutex
 	syn     *synonyms
@@ -110,6 +111,7 @@ func New(opts Options) *Index {
 	}
 	ix := &Index{
 		opts:   opts,
+		ctx:    newExtractor(opts.Known),
 		an:     newAnalyzer(),
 		termID: make(map[string]uint32),
 		byKey:  make(map[string]uint32),

@@ -173,7 +173,7 @@ func (ix *Index) search(q Query, content bool) Results {
 	cleaned := q.Text
 	if !content {
 		var qc Context
-		qc, cleaned = ExtractContext(q.Text, ix.opts.Known)
+		qc, cleaned = ix.ctx.extract(q.Text)
 		ctx = overlay(overlay(Context{}, q.Context, SourceProfile), qc, SourceQuery)
 	}
 	if q.Limit <= 0 {
