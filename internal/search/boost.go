@@ -12,7 +12,8 @@ import (
 const (
 	boostVerified  = 1.6
 	boostAccepted  = 1.3
-	boostMatch     = 1.5 // per context dimension the doc targets and matches
+	boostMatch     = 1.5 // device or system the doc targets matches the searcher's
+	boostPlace     = 2.0 // site or role the doc targets matches the searcher's
 	demoteMismatch = 0.6 // doc targets other values of a dimension
 	demoteExclude  = 0.3 // doc explicitly excludes the searcher's value
 )
@@ -56,10 +57,10 @@ func (ix *Index) boost(d *Doc, ctx Context, now time.Time, reasons *[]string) fl
 		}
 	}
 	a := &d.Applies
-	f *= dim(a.Devices, a.ExcludeDevices, ctx.Devices, "device", reasons)
-	f *= dim(osAliases(a.OS), osAliases(a.ExcludeOS), ctx.OS, "system", reasons)
-	f *= dim(a.Sites, a.ExcludeSites, one(ctx.Site), "site", reasons)
-	f *= dim(a.Roles, a.ExcludeRoles, one(ctx.Role), "role", reasons)
+	f *= dim(a.Devices, a.ExcludeDevices, ctx.Devices, "device", boostMatch, reasons)
+	f *= dim(osAliases(a.OS), osAliases(a.ExcludeOS), ctx.OS, "system", boostMatch, reasons)
+	f *= dim(a.Sites, a.ExcludeSites, one(ctx.Site), "site", boostPlace, reasons)
+	f *= dim(a.Roles, a.ExcludeRoles, one(ctx.Role), "role", boostPlace, reasons)
 	return f
 }
 
@@ -92,7 +93,7 @@ func containsFold(list []string, v string) bool {
 
 // dim scores one context dimension: include list, exclude list and the
 // searcher's values. Reasons are appended when reasons is not nil.
-func dim(include, exclude, have []string, name string, reasons *[]string) float64 {
+func dim(include, exclude, have []string, name string, boost float64, reasons *[]string) float64 {
 	if len(have) == 0 {
 		return 1
 	}
@@ -112,7 +113,7 @@ func dim(include, exclude, have []string, name string, reasons *[]string) float6
 			if reasons != nil {
 				*reasons = append(*reasons, fmt.Sprintf("matches your %s: %s", name, h))
 			}
-			return boostMatch
+			return boost
 		}
 	}
 	if reasons != nil {

@@ -14,8 +14,9 @@ import (
 const (
 	k1 = 1.2
 
-	wSynonym    = 0.6  // weight of a synonym group term relative to exact
+	wSynonym    = 0.8  // weight of a synonym group term relative to exact
 	wPhraseWord = 0.5  // weight of a word inside a multi-word synonym phrase
+	wGroupWord  = 0.5  // weight of a word that is also a synonym group member
 	wTypo1      = 0.7  // one edit away
 	wTypo2      = 0.45 // two edits away
 	wLearned    = 0.25 // cap for expansions learned from tickets
@@ -83,7 +84,9 @@ func (ix *Index) analyseQuery(text string) []qterm {
 	// group term carries full weight and its words count less on their own.
 	syns := ix.syn.find(toks, nil)
 	inPhrase := make([]bool, len(toks))
+	inGroup := make([]bool, len(toks))
 	for _, m := range syns {
+		inGroup[m.start] = true
 		if m.end-m.start > 1 {
 			for i := m.start; i < m.end; i++ {
 				inPhrase[i] = true
@@ -108,8 +111,11 @@ func (ix *Index) analyseQuery(text string) []qterm {
 		if id, ok := ix.termID[t]; ok {
 			df = len(ix.post[id].docs)
 			w := 1.0
-			if inPhrase[i] {
+			switch {
+			case inPhrase[i]:
 				w = wPhraseWord
+			case inGroup[i]:
+				w = wGroupWord
 			}
 			add(qterm{term: t, weight: w, kind: 'e'})
 		}
