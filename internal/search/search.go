@@ -23,9 +23,10 @@ const (
 	rerankMin   = 200  // candidates re-ranked with boosts
 )
 
-var (
-	fieldWeight = [numFields]float64{3.0, 2.0, 1.0}
-	fieldB      = [numFields]float64{0.5, 0.5, 0.75}
+// BM25F field weights and length normalisation, by field.
+const (
+	weightTitle, weightTags, weightBody = 3.0, 2.0, 1.0
+	bTitle, bTags, bBody                = 0.5, 0.5, 0.75
 )
 
 // qterm is one weighted term of an analysed query.
@@ -276,6 +277,8 @@ func (ix *Index) getScratch() *scratch {
 func (ix *Index) score(qts []qterm, q Query, k int, total *int) []candidate {
 	s := ix.getScratch()
 	defer ix.scratch.Put(s)
+	fieldWeight := [numFields]float64{weightTitle, weightTags, weightBody}
+	fieldB := [numFields]float64{bTitle, bTags, bBody}
 	n := float64(max(ix.live, 1))
 	var avg [numFields]float64
 	for f := range numFields {
