@@ -39,21 +39,18 @@ type entry struct {
 	alive bool
 }
 
-// meta holds what visibility filtering needs, packed so that filtering
-// many candidates does not touch the documents themselves.
-type meta struct {
-	flags  uint8
-	typ    uint8
-	author int64
-	owner  int64
-}
-
-// meta flags.
+// Visibility flags, one byte per document so that filtering many
+// candidates touches little memory: three flag bits and the type code in
+// the high bits.
 const (
 	mAlive uint8 = 1 << iota
 	mQuarantined
 	mAgentsOnly
+	typeShift = 4
 )
+
+// people holds the ids visibility depends on for restricted documents.
+type people struct{ author, owner int64 }
 
 // typeCodes numbers the known document types for the type filter; other
 // types share code 0.
@@ -62,17 +59,19 @@ var typeCodes = map[string]uint8{TypeQuestion: 1, TypeAnswer: 2, TypeArticle: 3,
 // visible reports whether document num is alive, of an allowed type
 // (types is a bit set of type codes, 0 meaning any) and visible to v.
 // It mirrors canSee.
-func (m *meta) visible(v Viewer, types uint32) bool {
-	if m.flags&mAlive == 0 || (types != 0 && types&(1<<m.typ) == 0) {
+func (ix *Index) visible(num uint32, v Viewer, types uint32) bool {
+	fl := ix.flags[num]
+	typ := fl >> typeShift
+	if fl&mAlive == 0 || (types != 0 && types&(1<<typ) == 0) {
 		return false
 	}
-	if m.flags&mQuarantined != 0 && !v.Reviewer && (v.ID == 0 || v.ID != m.author) {
+	if fl&mQuarantined != 0 && !v.Reviewer && (v.ID == 0 || v.ID != ix.people[num].author) {
 		return false
 	}
-	if m.typ == typeCodes[TypeTicket] {
-		return v.Agent || (v.ID != 0 && v.ID == m.owner)
+	if typ == typeCodes[TypeTicket] {
+		return v.Agent || (v.ID != 0 && v.ID == ix.people[num].owner)
 	}
-	return m.flags&mAgentsOnly == 0 || v.Agent
+	return fl&mAgentsOnly == 0 || v.Agent
 }
 
 // Index is an in-memory inverted index over Docs. It is safe for
@@ -90,8 +89,9 @@ type Index struct {
 	post    []postings
 	typo    *typoIndex
 	docs    []*entry
-	meta    []meta
-	lens    [numFields][]uint16
+	flags   []uint8
+	people  []people
+	dlen    [][numFields]uint16
 	byKey   map[string]uint32
 	live    int
 	lenSum  [numFields]int64
@@ -189,24 +189,27 @@ func (ix *Index) insertLocked(d Doc, ft [numFields]map[string]uint16) {
 	}
 	num := uint32(len(ix.docs))
 	ix.docs = append(ix.docs, &entry{doc: d, key: key, alive: true})
-	m := meta{flags: mAlive, typ: typeCodes[d.Type], author: d.AuthorID, owner: d.OwnerID}
+	fl := mAlive | typeCodes[d.Type]<<typeShift
 	if d.Quarantined {
-		m.flags |= mQuarantined
+		fl |= mQuarantined
 	}
 	if d.AgentsOnly {
-		m.flags |= mAgentsOnly
+		fl |= mAgentsOnly
 	}
-	ix.meta = append(ix.meta, m)
+	ix.flags = append(ix.flags, fl)
+	ix.people = append(ix.people, people{d.AuthorID, d.OwnerID})
 	ix.byKey[key] = num
 	ix.live++
+	var dl [numFields]uint16
 	for f := range numFields {
 		var n int
 		for _, c := range ft[f] {
 			n += int(c)
 		}
-		ix.lens[f] = append(ix.lens[f], clampLen(n))
-		ix.lenSum[f] += int64(clampLen(n))
+		dl[f] = clampLen(n)
+		ix.lenSum[f] += int64(dl[f])
 	}
+	ix.dlen = append(ix.dlen, dl)
 	seen := make(map[string]bool, len(ft[fBody])+8)
 	for f := range numFields {
 		for t := range ft[f] {
@@ -239,11 +242,11 @@ func (ix *Index) removeLocked(num uint32) {
 		return
 	}
 	e.alive = false
-	ix.meta[num].flags &^= mAlive
+	ix.flags[num] &^= mAlive
 	delete(ix.byKey, e.key)
 	ix.live--
 	for f := range numFields {
-		ix.lenSum[f] -= int64(ix.lens[f][num])
+		ix.lenSum[f] -= int64(ix.dlen[num][f])
 	}
 	// Free the text; postings keep pointing at the dead number and are
 	// skipped while scoring.
@@ -269,11 +272,11 @@ func (ix *Index) AddSynonyms(groups [][]string) {
 	ix.syn = ix.syn.withGroups(ix.an, groups)
 	old := ix.docs
 	ix.termID = make(map[string]uint32)
-	ix.terms, ix.post, ix.docs, ix.meta = nil, nil, nil, nil
+	ix.terms, ix.post, ix.docs, ix.flags, ix.people = nil, nil, nil, nil, nil
 	ix.byKey = make(map[string]uint32)
 	ix.typo = newTypoIndex()
 	ix.live = 0
-	ix.lens = [numFields][]uint16{}
+	ix.dlen = nil
 	ix.lenSum = [numFields]int64{}
 	for _, e := range old {
 		if e.alive {

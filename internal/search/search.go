@@ -50,11 +50,19 @@ type candidate struct {
 
 // scratch holds per-query accumulators, reused across queries.
 type scratch struct {
-	acc     []float64
-	mask    []uint64
-	title   []bool
+	acc     []accum
+	seen    []uint64 // bit set of touched documents
 	touched []uint32
 }
+
+// accum is the running score of one document; bit 63 of mask records an
+// exact title match, the other bits which query terms matched.
+type accum struct {
+	score float64
+	mask  uint64
+}
+
+const titleBit = uint64(1) << 63
 
 // analyseQuery turns cleaned query text into weighted terms. It must be
 // called with at least a read lock held.
@@ -74,7 +82,7 @@ func (ix *Index) analyseQuery(text string) []qterm {
 			}
 			return
 		}
-		if len(out) >= 64 {
+		if len(out) >= 63 {
 			return
 		}
 		have[q.term] = len(out)
@@ -265,7 +273,7 @@ func (ix *Index) getScratch() *scratch {
 	s, _ := ix.scratch.Get().(*scratch)
 	if s == nil || len(s.acc) < n {
 		n = n + n/4 + 64
-		s = &scratch{acc: make([]float64, n), mask: make([]uint64, n), title: make([]bool, n)}
+		s = &scratch{acc: make([]accum, n), seen: make([]uint64, n/64+1)}
 	}
 	s.touched = s.touched[:0]
 	return s
@@ -277,7 +285,6 @@ func (ix *Index) getScratch() *scratch {
 func (ix *Index) score(qts []qterm, q Query, k int, total *int) []candidate {
 	s := ix.getScratch()
 	defer ix.scratch.Put(s)
-	fieldWeight := [numFields]float64{weightTitle, weightTags, weightBody}
 	fieldB := [numFields]float64{bTitle, bTags, bBody}
 	n := float64(max(ix.live, 1))
 	var avg [numFields]float64
@@ -293,36 +300,45 @@ func (ix *Index) score(qts []qterm, q Query, k int, total *int) []candidate {
 	slices.SortFunc(order, func(a, b int) int {
 		return cmp.Compare(len(ix.post[qts[a].id].docs), len(ix.post[qts[b].id].docs))
 	})
+	var norm [numFields]float64
+	for f := range numFields {
+		norm[f] = fieldB[f] / avg[f]
+	}
 	for _, qi := range order {
 		qt := qts[qi]
 		p := &ix.post[qt.id]
 		df := float64(len(p.docs))
 		idf := math.Log(1 + (n-df+0.5)/(df+0.5))
 		w := idf * qt.weight
-		onlyKnown := len(s.touched) > 0 && df > n/20 && df > 5000
+		onlyKnown := len(s.touched) > 0 && df > n/50 && df > 2000
 		bit := uint64(1) << uint(qi)
-		var norm [numFields]float64
-		for f := range numFields {
-			norm[f] = fieldB[f] / avg[f]
-		}
+		titleTF, tagsTF, bodyTF := p.tf[fTitle], p.tf[fTags], p.tf[fBody]
 		for j, d := range p.docs {
-			if onlyKnown && s.acc[d] == 0 {
+			known := s.seen[d>>6]&(1<<(d&63)) != 0
+			if onlyKnown && !known {
 				continue
 			}
+			l := &ix.dlen[d]
 			var tf float64
-			for f := range numFields {
-				if c := p.tf[f][j]; c != 0 {
-					tf += fieldWeight[f] * float64(c) / (1 - fieldB[f] + norm[f]*float64(ix.lens[f][d]))
+			if c := bodyTF[j]; c != 0 {
+				tf += weightBody * float64(c) / (1 - bBody + norm[fBody]*float64(l[fBody]))
+			}
+			a := &s.acc[d]
+			if c := titleTF[j]; c != 0 {
+				tf += weightTitle * float64(c) / (1 - bTitle + norm[fTitle]*float64(l[fTitle]))
+				if qt.kind == 'e' {
+					a.mask |= titleBit
 				}
 			}
-			if s.acc[d] == 0 {
+			if c := tagsTF[j]; c != 0 {
+				tf += weightTags * float64(c) / (1 - bTags + norm[fTags]*float64(l[fTags]))
+			}
+			if !known {
+				s.seen[d>>6] |= 1 << (d & 63)
 				s.touched = append(s.touched, d)
 			}
-			s.acc[d] += w * tf / (k1 + tf)
-			s.mask[d] |= bit
-			if qt.kind == 'e' && p.tf[fTitle][j] > 0 {
-				s.title[d] = true
-			}
+			a.score += w * tf / (k1 + tf)
+			a.mask |= bit
 		}
 	}
 	var types uint32
@@ -331,13 +347,17 @@ func (ix *Index) score(qts []qterm, q Query, k int, total *int) []candidate {
 	}
 	var top []candidate
 	for _, d := range s.touched {
-		c := candidate{num: d, score: s.acc[d], mask: s.mask[d], inTitle: s.title[d]}
-		s.acc[d], s.mask[d], s.title[d] = 0, 0, false
-		if !ix.meta[d].visible(q.Viewer, types) {
+		a := s.acc[d]
+		s.acc[d] = accum{}
+		s.seen[d>>6] = 0
+		if !ix.visible(d, q.Viewer, types) {
 			continue
 		}
 		*total++
-		top = pushTop(top, c, k)
+		if len(top) == k && a.score <= top[0].score {
+			continue
+		}
+		top = pushTop(top, candidate{num: d, score: a.score, mask: a.mask &^ titleBit, inTitle: a.mask&titleBit != 0}, k)
 	}
 	slices.SortFunc(top, func(a, b candidate) int { return cmp.Compare(b.score, a.score) })
 	return top
