@@ -1,6 +1,7 @@
 package search
 
 import (
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -283,4 +284,22 @@ func (ix *Index) AddSynonyms(groups [][]string) {
 			ix.insertLocked(e.doc, ix.fieldTerms(&e.doc, ix.syn))
 		}
 	}
+}
+
+// UpsertMany adds or replaces many documents, analysing them on all CPUs.
+// It is the fast path for loading an index at start-up; each document is
+// searchable as soon as it is inserted.
+func (ix *Index) UpsertMany(docs []Doc) {
+	workers := max(1, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(docs); i += workers {
+				ix.Upsert(docs[i])
+			}
+		}()
+	}
+	wg.Wait()
 }

@@ -233,3 +233,19 @@ func TestConcurrentUse(t *testing.T) {
 		t.Errorf("Len = %d", ix.Len())
 	}
 }
+
+func TestUpsertMany(t *testing.T) {
+	ix := New(Options{})
+	var docs []Doc
+	for i := range 500 {
+		docs = append(docs, Doc{Type: TypeArticle, ID: fmt.Sprint(i), Title: fmt.Sprintf("note %d about toner", i)})
+	}
+	docs = append(docs, Doc{Type: TypeArticle, ID: "7", Title: "replaced"})
+	ix.UpsertMany(docs)
+	if ix.Len() != 500 {
+		t.Fatalf("Len = %d, want 500", ix.Len())
+	}
+	if r := ix.Search(Query{Text: "toner", Limit: 1000}); r.Total != 499 && r.Total != 500 {
+		t.Errorf("Total = %d", r.Total)
+	}
+}
