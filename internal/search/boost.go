@@ -39,8 +39,12 @@ func (ix *Index) boost(d *Doc, ctx Context, now time.Time, reasons *[]string) fl
 		// Laplace-smoothed share of helpful votes, mapped to 0.85..1.15.
 		ratio := float64(d.Helpful+1) / float64(d.Helpful+d.Unhelpful+2)
 		f *= 0.85 + 0.3*ratio
-		if ratio >= 0.7 && d.Helpful >= 3 && reasons != nil {
+		switch {
+		case reasons == nil:
+		case ratio >= 0.7 && d.Helpful >= 3:
 			note(fmt.Sprintf("%d people found this helpful", d.Helpful))
+		case ratio <= 0.4 && d.Unhelpful >= 3:
+			note(fmt.Sprintf("%d people found this unhelpful", d.Unhelpful))
 		}
 	}
 	if d.Type == TypeStatus && !d.UpdatedAt.IsZero() {

@@ -61,9 +61,21 @@ type Doc struct {
 // empty means "any"; Exclude lists name values for which the content is
 // known to be wrong. Values are compared case-insensitively.
 type Applicability struct {
-	Devices, OS, Sites, Roles, Services     []string
-	ExcludeDevices, ExcludeOS, ExcludeSites []string
-	ExcludeRoles                            []string
+	// Devices are device classes or products: phone, tablet, laptop,
+	// desktop, ipad, iphone.
+	Devices []string
+	// OS are operating systems as in Context.OS; content for "ios" also
+	// applies to "ipados".
+	OS []string
+	// Sites are the organisation's site names; Roles are roles such as
+	// employee, visitor or contractor.
+	Sites, Roles []string
+	// Services name the business services concerned. They are kept for
+	// callers and not used in ranking yet.
+	Services []string
+	// ExcludeDevices, ExcludeOS, ExcludeSites and ExcludeRoles name values
+	// for which the content must be demoted.
+	ExcludeDevices, ExcludeOS, ExcludeSites, ExcludeRoles []string
 }
 
 // Viewer is the person searching; it decides what they may see.

@@ -249,3 +249,29 @@ func TestUpsertMany(t *testing.T) {
 		t.Errorf("Total = %d", r.Total)
 	}
 }
+
+func TestQualityBoosts(t *testing.T) {
+	ix := New(Options{})
+	same := func(id string) Doc {
+		return Doc{Type: TypeAnswer, ID: id, Title: "Outlook search finds nothing", Body: "Rebuild the search index from Outlook options."}
+	}
+	plain, verified, accepted, liked, disliked := same("plain"), same("verified"), same("accepted"), same("liked"), same("disliked")
+	verified.Verified = true
+	accepted.Accepted = true
+	liked.Helpful, liked.Unhelpful = 20, 1
+	disliked.Helpful, disliked.Unhelpful = 1, 20
+	for _, d := range []Doc{disliked, plain, liked, accepted, verified} {
+		ix.Upsert(d)
+	}
+	r := ix.Search(Query{Text: "outlook search"})
+	want := []string{"verified", "accepted", "liked", "plain", "disliked"}
+	if got := ids(r); !slices.Equal(got, want) {
+		t.Fatalf("order = %v, want %v", got, want)
+	}
+	cases := map[string]string{"verified": "verified by IT", "accepted": "accepted answer", "liked": "20 people found this helpful", "disliked": "20 people found this unhelpful"}
+	for _, it := range r.Items {
+		if w, ok := cases[it.ID]; ok && !hasReason(it, w) {
+			t.Errorf("%s: reasons %v lack %q", it.ID, it.Reasons, w)
+		}
+	}
+}
