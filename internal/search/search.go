@@ -21,6 +21,8 @@ const (
 	wTypo2      = 0.45 // two edits away
 	wLearned    = 0.25 // cap for expansions learned from tickets
 	rerankMin   = 200  // candidates re-ranked with boosts
+
+	maxAccumulators = 50_000 // documents a query may add before it only refines
 )
 
 // BM25F field weights and length normalisation, by field.
@@ -291,8 +293,9 @@ func (ix *Index) score(qts []qterm, q Query, k int, total *int) []candidate {
 	for f := range numFields {
 		avg[f] = math.Max(float64(ix.lenSum[f])/n, 1)
 	}
-	// Rare terms first; very common terms only add to documents that
-	// rarer terms already found, which bounds the work per query.
+	// Rare terms first; very common terms, and every term once enough
+	// documents have been found, only add to documents already found
+	// (the "continue" strategy), which bounds the work per query.
 	order := make([]int, len(qts))
 	for i := range order {
 		order[i] = i
@@ -310,7 +313,7 @@ func (ix *Index) score(qts []qterm, q Query, k int, total *int) []candidate {
 		df := float64(len(p.docs))
 		idf := math.Log(1 + (n-df+0.5)/(df+0.5))
 		w := idf * qt.weight
-		onlyKnown := len(s.touched) > 0 && df > n/50 && df > 2000
+		onlyKnown := len(s.touched) > 0 && (df > n/100 && df > 1000 || len(s.touched) > maxAccumulators)
 		bit := uint64(1) << uint(qi)
 		titleTF, tagsTF, bodyTF := p.tf[fTitle], p.tf[fTags], p.tf[fBody]
 		for j, d := range p.docs {
