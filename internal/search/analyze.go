@@ -35,35 +35,61 @@ func newAnalyzer() *analyzer {
 	return &analyzer{stop: stopwordSet(), stems: make(map[string]string)}
 }
 
-// tokens splits text into lower-case word tokens. Apostrophes inside words
-// are removed ("won't" becomes "wont"); every other non-letter, non-digit
-// rune separates tokens.
+// tokens appends to out the lower-case word tokens of text. Apostrophes
+// inside words are removed ("won't" becomes "wont"); every other
+// non-letter, non-digit rune separates tokens. Tokens that are already
+// lower-case ASCII are substrings of text, so most tokens cost no
+// allocation.
 func tokens(text string, out []string) []string {
-	var b strings.Builder
-	flush := func() {
-		if b.Len() > 0 {
-			out = append(out, b.String())
-			b.Reset()
+	start := -1   // start of the current token in text
+	plain := true // current token is lower-case ASCII letters and digits only
+	end := func(i int) {
+		if start < 0 {
+			return
 		}
+		if plain {
+			out = append(out, text[start:i])
+		} else if t := normalizeToken(text[start:i]); t != "" {
+			out = append(out, t)
+		}
+		start, plain = -1, true
 	}
 	for i, w := 0, 0; i < len(text); i += w {
 		r, n := utf8.DecodeRuneInString(text[i:])
 		w = n
 		switch {
-		case r < utf8.RuneSelf && (r >= 'a' && r <= 'z' || r >= '0' && r <= '9'):
-			b.WriteByte(byte(r))
-		case r >= 'A' && r <= 'Z':
-			b.WriteByte(byte(r + 'a' - 'A'))
+		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+			if start < 0 {
+				start = i
+			}
 		case r == '\'' || r == '’':
-			// dropped inside words
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			b.WriteRune(unicode.ToLower(r))
+			if start >= 0 {
+				plain = false
+			}
+		case r >= 'A' && r <= 'Z' || r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+			if start < 0 {
+				start = i
+			}
+			plain = false
 		default:
-			flush()
+			end(i)
 		}
 	}
-	flush()
+	end(len(text))
 	return out
+}
+
+// normalizeToken lower-cases a token and drops apostrophes.
+func normalizeToken(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		if r == '\'' || r == '’' {
+			continue
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
 }
 
 // stem returns the English stem of a lower-case token.
@@ -100,6 +126,14 @@ func (a *analyzer) terms(text string) []string {
 		out = append(out, a.stem(t))
 	}
 	return out
+}
+
+// stemAll replaces each token by its stem, in place.
+func (a *analyzer) stemAll(toks []string) []string {
+	for i, t := range toks {
+		toks[i] = a.stem(t)
+	}
+	return toks
 }
 
 // allTerms is like terms but keeps stopwords; synonym phrases such as

@@ -153,3 +153,17 @@ func TestSimilar(t *testing.T) {
 		}
 	}
 }
+
+func TestTokens(t *testing.T) {
+	cases := map[string][]string{
+		"Wi-Fi won't connect!":           {"wi", "fi", "wont", "connect"},
+		"VPN: error 809 (GlobalProtect)": {"vpn", "error", "809", "globalprotect"},
+		"users' 'quoted' Ça marche":      {"users", "quoted", "ça", "marche"},
+		"   ":                            nil,
+	}
+	for in, want := range cases {
+		if got := tokens(in, nil); !slices.Equal(got, want) {
+			t.Errorf("tokens(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

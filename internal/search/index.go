@@ -133,29 +133,41 @@ func (ix *Index) Len() int {
 	return ix.live
 }
 
+// analysed is a document's terms with their frequency in each field,
+// and the length of each field in terms.
+type analysed struct {
+	tf   map[string][numFields]uint16
+	lens [numFields]uint16
+}
+
 // fieldTerms analyses the three fields of d into term frequencies,
 // including synonym group terms.
-func (ix *Index) fieldTerms(d *Doc, syn *synonyms) [numFields]map[string]uint16 {
-	var out [numFields]map[string]uint16
+func (ix *Index) fieldTerms(d *Doc, syn *synonyms) analysed {
+	out := analysed{tf: make(map[string][numFields]uint16, 64)}
 	texts := [numFields]string{d.Title, strings.Join(d.Tags, " , "), d.Body}
+	var toks []string
+	var sms []synMatch
 	for f, text := range texts {
-		m := make(map[string]uint16)
-		toks := ix.an.allTerms(text)
+		toks = ix.an.stemAll(tokens(text, toks[:0]))
+		n := 0
+		bump := func(t string) {
+			c := out.tf[t]
+			if c[f] < 65535 {
+				c[f]++
+			}
+			out.tf[t] = c
+			n++
+		}
 		for _, t := range toks {
-			if ix.an.stop[t] || len(t) > 40 {
-				continue
-			}
-			if m[t] < 65535 {
-				m[t]++
+			if !ix.an.stop[t] && len(t) <= 40 {
+				bump(t)
 			}
 		}
-		for _, sm := range syn.find(toks, nil) {
-			g := groupTerm(sm.group)
-			if m[g] < 65535 {
-				m[g]++
-			}
+		sms = syn.find(toks, sms[:0])
+		for _, sm := range sms {
+			bump(groupTerm(sm.group))
 		}
-		out[f] = m
+		out.lens[f] = clampLen(n)
 	}
 	return out
 }
@@ -183,7 +195,7 @@ func (ix *Index) Upsert(d Doc) {
 	ix.insertLocked(d, ft)
 }
 
-func (ix *Index) insertLocked(d Doc, ft [numFields]map[string]uint16) {
+func (ix *Index) insertLocked(d Doc, ft analysed) {
 	key := docKey(d.Type, d.ID)
 	if old, ok := ix.byKey[key]; ok {
 		ix.removeLocked(old)
@@ -201,38 +213,25 @@ func (ix *Index) insertLocked(d Doc, ft [numFields]map[string]uint16) {
 	ix.people = append(ix.people, people{d.AuthorID, d.OwnerID})
 	ix.byKey[key] = num
 	ix.live++
-	var dl [numFields]uint16
 	for f := range numFields {
-		var n int
-		for _, c := range ft[f] {
-			n += int(c)
-		}
-		dl[f] = clampLen(n)
-		ix.lenSum[f] += int64(dl[f])
+		ix.lenSum[f] += int64(ft.lens[f])
 	}
-	ix.dlen = append(ix.dlen, dl)
-	seen := make(map[string]bool, len(ft[fBody])+8)
-	for f := range numFields {
-		for t := range ft[f] {
-			if seen[t] {
-				continue
+	ix.dlen = append(ix.dlen, ft.lens)
+	for t, c := range ft.tf {
+		id, ok := ix.termID[t]
+		if !ok {
+			id = uint32(len(ix.terms))
+			ix.termID[t] = id
+			ix.terms = append(ix.terms, t)
+			ix.post = append(ix.post, postings{})
+			if !isGroupTerm(t) {
+				ix.typo.add(t, id)
 			}
-			seen[t] = true
-			id, ok := ix.termID[t]
-			if !ok {
-				id = uint32(len(ix.terms))
-				ix.termID[t] = id
-				ix.terms = append(ix.terms, t)
-				ix.post = append(ix.post, postings{})
-				if !isGroupTerm(t) {
-					ix.typo.add(t, id)
-				}
-			}
-			p := &ix.post[id]
-			p.docs = append(p.docs, num)
-			for g := range numFields {
-				p.tf[g] = append(p.tf[g], ft[g][t])
-			}
+		}
+		p := &ix.post[id]
+		p.docs = append(p.docs, num)
+		for f := range numFields {
+			p.tf[f] = append(p.tf[f], c[f])
 		}
 	}
 }
