@@ -191,6 +191,10 @@ func (ix *Index) search(q Query, content bool) Results {
 	if !content {
 		var qc Context
 		qc, cleaned = ix.ctx.extract(q.Text)
+		if qc.Site != "" {
+			// The site stays a search term: content may name it.
+			cleaned += " " + qc.Site
+		}
 		ctx = overlay(overlay(Context{}, q.Context, SourceProfile), qc, SourceQuery)
 	}
 	if q.Limit <= 0 {
