@@ -116,13 +116,21 @@ func (s *synonyms) find(toks []string, out []synMatch) []synMatch {
 	return out
 }
 
-// memberIn returns the first member of group g, other than skip, whose
-// phrase occurs in toks, or "".
+// memberIn returns the first member of group g found in toks when the
+// member skip itself is not there, or "". It names the synonym a document
+// matched through.
 func (s *synonyms) memberIn(g, skip int, toks []string) string {
+	found := ""
 	for _, m := range s.find(toks, nil) {
-		if m.group == g && m.member != skip {
-			return s.groups[g].members[m.member]
+		if m.group != g {
+			continue
+		}
+		if m.member == skip {
+			return ""
+		}
+		if found == "" {
+			found = s.groups[g].members[m.member]
 		}
 	}
-	return ""
+	return found
 }
