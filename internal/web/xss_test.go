@@ -100,6 +100,8 @@ func TestXSSPayloadsNeverExecute(t *testing.T) {
 	if len(xssPayloads) < 50 {
 		t.Fatalf("only %d payloads; the issue asks for at least 50", len(xssPayloads))
 	}
+	e := apptest.New(t)
+	// Browsers are created after the server, so they close first.
 	browser := browsertest.New(t)
 
 	// The detector must be able to fail: a deliberately unescaped page
@@ -115,7 +117,6 @@ func TestXSSPayloadsNeverExecute(t *testing.T) {
 		t.Fatalf("the detector missed a deliberately unescaped payload (%v); this test could never fail", err)
 	}
 
-	e := apptest.New(t)
 	ctx := t.Context()
 	sys := desk.SystemContext(ctx)
 	emp, agent := e.As("employee"), e.As("agent")

@@ -8,6 +8,9 @@
   function live() {
     if (!document.body.dataset.live || !window.EventSource) return;
     var es = new EventSource("/events");
+    // Close the stream when leaving the page, so streams from pages kept in
+    // the back-forward cache do not use up the browser's connections.
+    window.addEventListener("pagehide", function () { es.close(); });
     var rows = document.getElementById("queue-rows");
     var pending = null;
     es.addEventListener("ticket", function (e) {
