@@ -14,6 +14,7 @@ import (
 
 	"github.com/socialdesk/socialdesk/internal/api"
 	"github.com/socialdesk/socialdesk/internal/desk"
+	"github.com/socialdesk/socialdesk/internal/finder"
 	"github.com/socialdesk/socialdesk/internal/sso"
 	"github.com/socialdesk/socialdesk/internal/store"
 	"github.com/socialdesk/socialdesk/internal/web"
@@ -46,6 +47,7 @@ type App struct {
 	Desk    *desk.Service
 	Web     *web.Server
 	API     *api.Server
+	Finder  *finder.Finder
 	Handler http.Handler
 	log     *slog.Logger
 	workers []func(ctx context.Context)
@@ -81,8 +83,35 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a := &App{Config: cfg, DB: db, Desk: svc, Web: w, API: api.New(svc, log), log: log}
 	a.workers = append(a.workers, a.escalationLoop)
+	if err := a.addSearch(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	a.Handler = a.buildHandler()
 	return a, nil
+}
+
+// addSearch wires the context-aware search: its pages, its API route, the
+// portal's suggestions and the worker that keeps the index in step. The
+// index is built from the database here, so every node ranks the same.
+func (a *App) addSearch(ctx context.Context) error {
+	var sites []string
+	if people, err := a.DB.People(ctx, ""); err == nil {
+		seen := map[string]bool{}
+		for _, p := range people {
+			if p.Site != "" && !seen[p.Site] {
+				seen[p.Site] = true
+				sites = append(sites, p.Site)
+			}
+		}
+	}
+	a.Finder = finder.New(a.Desk, finder.Options{Logger: a.log, Sites: sites})
+	if err := a.Finder.Register(a.Web, a.API.Add); err != nil {
+		return err
+	}
+	a.Web.AddNav(web.NavLink{Label: "Search", Href: "/search"})
+	a.AddWorker(a.Finder.Run)
+	return a.Finder.Build(ctx)
 }
 
 func (a *App) buildHandler() http.Handler {
@@ -134,14 +163,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	srv.RegisterOnShutdown(a.Web.Close)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var wg sync.WaitGroup
-	for _, work := range a.workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			work(ctx)
-		}()
-	}
+	wait := a.StartWorkers(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	var err error
@@ -153,11 +175,25 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	defer stop()
 	srv.Shutdown(shutdownCtx)
 	cancel()
-	wg.Wait()
+	wait()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
 	return err
+}
+
+// StartWorkers starts the background jobs; they stop when ctx ends, and
+// the returned function waits for them.
+func (a *App) StartWorkers(ctx context.Context) (wait func()) {
+	var wg sync.WaitGroup
+	for _, work := range a.workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			work(ctx)
+		}()
+	}
+	return wg.Wait
 }
 
 // AddWorker adds a background job that runs while the app serves.

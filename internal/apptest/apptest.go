@@ -62,8 +62,13 @@ func New(t testing.TB, opts ...func(*app.Config)) *Env {
 		}
 	}
 	e.Server = httptest.NewServer(a.Handler)
+	wctx, stop := context.WithCancel(context.Background())
+	wait := a.StartWorkers(wctx)
 	t.Cleanup(func() {
+		a.Web.Close()
 		e.Server.Close()
+		stop()
+		wait()
 		a.Close()
 	})
 	return e

@@ -193,6 +193,9 @@ func (s *Server) AddTemplates(fsys fs.FS, pattern string) error {
 	return nil
 }
 
+// AddNav adds a link to the navigation bar; call it before serving.
+func (s *Server) AddNav(links ...NavLink) { s.opts.Nav = append(s.opts.Nav, links...) }
+
 // Add adds routes from another package; call it before Register.
 func (s *Server) Add(routes ...httpx.Route) { s.extra = append(s.extra, routes...) }
 

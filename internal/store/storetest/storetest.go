@@ -36,6 +36,7 @@ func Run(t *testing.T, open Opener) {
 		{"FireSLAOnce", testFireSLAOnce},
 		{"AuditAppendOnly", testAudit},
 		{"Attachments", testAttachments},
+		{"SearchLog", testSearchLog},
 		{"Migrate twice", func(t *testing.T, db *store.DB) {
 			if err := db.Migrate(context.Background()); err != nil {
 				t.Fatalf("second migrate: %v", err)
