@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/socialdesk/socialdesk/internal/api"
+	"github.com/socialdesk/socialdesk/internal/community"
 	"github.com/socialdesk/socialdesk/internal/desk"
 	"github.com/socialdesk/socialdesk/internal/store"
 	"github.com/socialdesk/socialdesk/internal/web"
@@ -31,6 +32,9 @@ type Config struct {
 	EscalationEvery time.Duration
 	// Now overrides the clock, for tests.
 	Now func() time.Time
+	// QuestionEscalateAfter is how long a community question waits for an
+	// answer before it becomes a ticket; 0 means 4 business hours.
+	QuestionEscalateAfter time.Duration
 }
 
 // App is a running socialdesk.
@@ -40,6 +44,8 @@ type App struct {
 	Desk    *desk.Service
 	Web     *web.Server
 	API     *api.Server
+	// Community is the Q&A and knowledge base service.
+	Community *community.Service
 	Handler http.Handler
 	log     *slog.Logger
 	workers []func(ctx context.Context)
@@ -60,15 +66,34 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		db.Close()
 		return nil, err
 	}
-	w, err := web.New(svc, web.Options{Logger: log, SecureCookies: cfg.SecureCookies})
+	w, err := web.New(svc, web.Options{Logger: log, SecureCookies: cfg.SecureCookies, Nav: community.Nav()})
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
 	a := &App{Config: cfg, DB: db, Desk: svc, Web: w, API: api.New(svc, log), log: log}
 	a.workers = append(a.workers, a.escalationLoop)
+	if err := a.addCommunity(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	a.Handler = a.buildHandler()
 	return a, nil
+}
+
+// addCommunity wires the community Q&A and knowledge base: pages, API,
+// the new-ticket suggester and the worker escalating unanswered questions.
+func (a *App) addCommunity() error {
+	a.Community = community.New(community.Options{Desk: a.Desk, Logger: a.log, EscalateAfter: a.Config.QuestionEscalateAfter})
+	cw, err := community.NewWeb(community.WebOptions{Service: a.Community, Server: a.Web, BaseURL: a.Config.BaseURL})
+	if err != nil {
+		return err
+	}
+	a.Web.Add(cw.Routes()...)
+	a.Web.SetSuggester(cw.Suggester)
+	a.API.Add(community.NewAPI(a.Community).Routes()...)
+	a.AddWorker(a.Community.Worker(a.Config.EscalationEvery))
+	return nil
 }
 
 func (a *App) buildHandler() http.Handler {

@@ -60,3 +60,17 @@ func Diff(oldText, newText string) []DiffLine {
 	}
 	return out
 }
+
+// Sign returns the line's marker as text: " ", "-" or "+".
+func (d DiffLine) Sign() string { return string(d.Op) }
+
+// Class names the change for styling: "same", "del" or "add".
+func (d DiffLine) Class() string {
+	switch d.Op {
+	case '-':
+		return "del"
+	case '+':
+		return "add"
+	}
+	return "same"
+}

@@ -91,3 +91,24 @@
 
   document.addEventListener("DOMContentLoaded", function () { live(); queueKeys(); suggest(); });
 })();
+
+// Similar community questions while a question's title is typed.
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var input = document.querySelector("input[data-similar]");
+    var box = document.getElementById("similar");
+    if (!input || !box) return;
+    var timer = null;
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        var q = input.value.trim();
+        if (q.length < 4) { box.innerHTML = ""; return; }
+        fetch(input.dataset.similar + "?q=" + encodeURIComponent(q), { credentials: "same-origin" })
+          .then(function (r) { return r.ok ? r.text() : ""; })
+          .then(function (html) { box.innerHTML = html; });
+      }, 250);
+    });
+  });
+})();
