@@ -258,7 +258,7 @@ func (s *Service) AddMedia(ctx context.Context, articleID int64, name, contentTy
 	if err := s.db.AddMedia(ctx, m); err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("/kb/media/%d", m.ID), nil
+	return fmt.Sprintf("/kb-media/%d", m.ID), nil
 }
 
 // Media returns a stored file of an article the acting person may see.

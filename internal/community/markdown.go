@@ -17,7 +17,7 @@ type renderer struct {
 	policy *bluemonday.Policy
 }
 
-var mediaURL = regexp.MustCompile(`^(/kb/media/\d+|https?://[^\s"'<>]+)$`)
+var mediaURL = regexp.MustCompile(`^(/kb-media/\d+|https?://[^\s"'<>]+)$`)
 
 func newRenderer() *renderer {
 	p := bluemonday.UGCPolicy()

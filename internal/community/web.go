@@ -86,7 +86,7 @@ func (h *Web) Routes() []httpx.Route {
 		r("POST", "/kb/{id}/feedback", "Was this helpful?", h.kbFeedback),
 		r("POST", "/kb/{id}/media", "Upload an image or video", h.kbMedia),
 		r("GET", "/kb/{id}/diff", "Compare two versions", h.kbDiff),
-		r("GET", "/kb/media/{id}", "An article's image or video", h.kbMediaFile),
+		r("GET", "/kb-media/{id}", "An article's image or video", h.kbMediaFile),
 	}
 }
 
