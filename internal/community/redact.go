@@ -95,6 +95,11 @@ func redactNames(text string, names []string) (string, []Finding) {
 	}
 	// Longest first, so a full name wins over its parts.
 	sort.Slice(words, func(i, j int) bool { return len(words[i]) > len(words[j]) })
+	// Placeholders left by the first pass are never touched.
+	for _, m := range placeholderRE.FindAllStringIndex(text, -1) {
+		found = append(found, Finding{Start: m[0], End: m[1]})
+	}
+	keep := len(found)
 	for _, w := range words {
 		re := regexp.MustCompile(`(?i)\b` + regexp.QuoteMeta(w) + `\b`)
 		for _, m := range re.FindAllStringIndex(text, -1) {
@@ -110,14 +115,18 @@ func redactNames(text string, names []string) (string, []Finding) {
 			}
 		}
 	}
-	return applyFindings(text, found)
+	return applyFindings(text, found[keep:])
 }
 
-// redact removes the names, then whatever the Redactor finds, and returns
-// the clean text with the list of redactions for the reviewer.
+// placeholderRE matches placeholders such as [EMAIL-1].
+var placeholderRE = regexp.MustCompile(`\[[A-Z_]+-\d+\]`)
+
+// redact removes whatever the Redactor finds (emails first, so a name in an
+// address goes with the address), then the names, and returns the clean
+// text with the list of redactions for the reviewer.
 func (s *Service) redact(text string, names []string) (string, []socialdesk.Redaction) {
-	text, byName := redactNames(text, names)
 	text, other := s.redactor.Redact(text)
+	text, byName := redactNames(text, names)
 	var out []socialdesk.Redaction
 	seen := map[string]bool{}
 	for _, f := range append(byName, other...) {
