@@ -39,16 +39,16 @@ type Config struct {
 
 // App is a running socialdesk.
 type App struct {
-	Config  Config
-	DB      *store.DB
-	Desk    *desk.Service
-	Web     *web.Server
-	API     *api.Server
+	Config Config
+	DB     *store.DB
+	Desk   *desk.Service
+	Web    *web.Server
+	API    *api.Server
 	// Community is the Q&A and knowledge base service.
 	Community *community.Service
-	Handler http.Handler
-	log     *slog.Logger
-	workers []func(ctx context.Context)
+	Handler   http.Handler
+	log       *slog.Logger
+	workers   []func(ctx context.Context)
 }
 
 // Open connects to the database, migrates it and builds the handlers.

@@ -36,7 +36,7 @@ func (s *Service) RunEscalation(ctx context.Context, now time.Time) (int, error)
 		}
 		t, err := s.desk.CreateTicket(sys, desk.NewTicket{Type: "request", Title: "Unanswered question: " + truncate(q.Title, 160),
 			Description: fmt.Sprintf("%s\n\nThis community question had no answer within %s. Answer it at /community/questions/%d.", q.Body, s.escalateAfter, q.ID),
-			Channel: "community", RequesterID: q.AuthorID, Service: firstTag(q.Tags), SourceQuestionID: q.ID})
+			Channel:     "community", RequesterID: q.AuthorID, Service: firstTag(q.Tags), SourceQuestionID: q.ID})
 		if err != nil {
 			if rerr := s.db.FinishEscalation(ctx, q.ID, 0); rerr != nil {
 				s.log.Error("release escalation claim", "question", q.ID, "err", rerr)
@@ -90,4 +90,3 @@ func firstTag(tags []string) string {
 	}
 	return tags[0]
 }
-
