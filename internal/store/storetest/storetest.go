@@ -36,6 +36,9 @@ func Run(t *testing.T, open Opener) {
 		{"FireSLAOnce", testFireSLAOnce},
 		{"AuditAppendOnly", testAudit},
 		{"Attachments", testAttachments},
+		{"CommunityQA", testCommunityQA},
+		{"EscalationClaim", testEscalationClaim},
+		{"Articles", testArticles},
 		{"Migrate twice", func(t *testing.T, db *store.DB) {
 			if err := db.Migrate(context.Background()); err != nil {
 				t.Fatalf("second migrate: %v", err)
