@@ -8,6 +8,9 @@
   function live() {
     if (!document.body.dataset.live || !window.EventSource) return;
     var es = new EventSource("/events");
+    // Close the stream when leaving the page, so open streams from pages
+    // left behind do not use up the browser's connections to the server.
+    window.addEventListener("pagehide", function () { es.close(); });
     var rows = document.getElementById("queue-rows");
     var pending = null;
     es.addEventListener("ticket", function (e) {
