@@ -10,6 +10,8 @@ func (s *Server) coreRoutes() []httpx.Route {
 		{Method: "GET", Pattern: "/{$}", Access: "public", Summary: "Home: the queue for staff, the portal for others", Handler: s.home},
 		{Method: "GET", Pattern: "/login", Access: "public", Summary: "Sign-in form", Handler: s.loginForm},
 		{Method: "POST", Pattern: "/login", Access: "public", Summary: "Sign in", Handler: s.login},
+		{Method: "GET", Pattern: "/auth/login", Access: "public", Summary: "Start single sign-on", Handler: s.ssoStart},
+		{Method: "GET", Pattern: "/auth/callback", Access: "public", Summary: "Finish single sign-on", Handler: s.ssoCallback},
 		{Method: "POST", Pattern: "/logout", Access: "user", Summary: "Sign out", Handler: s.logout},
 		{Method: "GET", Pattern: "/events", Access: "user", Summary: "Live updates (server-sent events)", Handler: s.events},
 

@@ -19,6 +19,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/socialdesk/socialdesk"
@@ -40,6 +41,8 @@ type Options struct {
 	SecureCookies bool
 	// Nav adds links to the navigation bar for other packages' pages.
 	Nav []NavLink
+	// SSO, when set, offers single sign-on on the sign-in page.
+	SSO SSO
 }
 
 // NavLink is one entry in the navigation bar.
@@ -63,7 +66,13 @@ type Server struct {
 	extra   []httpx.Route
 	limiter *loginLimiter
 	suggest Suggester
+	// closing is closed when the server shuts down, ending live streams.
+	closing   chan struct{}
+	closeOnce sync.Once
 }
+
+// Close ends the live-update streams so a shutdown does not wait for them.
+func (s *Server) Close() { s.closeOnce.Do(func() { close(s.closing) }) }
 
 type asset struct {
 	URL         string
@@ -73,7 +82,7 @@ type asset struct {
 
 // New parses the templates and prepares the assets.
 func New(svc *desk.Service, opts Options) (*Server, error) {
-	s := &Server{desk: svc, log: opts.Logger, opts: opts, assets: map[string]asset{}, byPath: map[string]asset{}, limiter: newLoginLimiter()}
+	s := &Server{desk: svc, log: opts.Logger, opts: opts, assets: map[string]asset{}, byPath: map[string]asset{}, limiter: newLoginLimiter(), closing: make(chan struct{})}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
