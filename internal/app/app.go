@@ -15,6 +15,7 @@ import (
 	"github.com/socialdesk/socialdesk/internal/api"
 	"github.com/socialdesk/socialdesk/internal/community"
 	"github.com/socialdesk/socialdesk/internal/desk"
+	"github.com/socialdesk/socialdesk/internal/privacy"
 	"github.com/socialdesk/socialdesk/internal/sso"
 	"github.com/socialdesk/socialdesk/internal/store"
 	"github.com/socialdesk/socialdesk/internal/web"
@@ -98,7 +99,9 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 // addCommunity wires the community Q&A and knowledge base: pages, API,
 // the new-ticket suggester and the worker escalating unanswered questions.
 func (a *App) addCommunity() error {
-	a.Community = community.New(community.Options{Desk: a.Desk, Logger: a.log, EscalateAfter: a.Config.QuestionEscalateAfter})
+	redactor := privacy.New(privacy.Options{Kinds: privacy.AllKinds()})
+	a.Community = community.New(community.Options{Desk: a.Desk, Logger: a.log, EscalateAfter: a.Config.QuestionEscalateAfter,
+		Redactor: community.PrivacyRedactor(redactor)})
 	cw, err := community.NewWeb(community.WebOptions{Service: a.Community, Server: a.Web, BaseURL: a.Config.BaseURL})
 	if err != nil {
 		return err

@@ -133,7 +133,6 @@ func TestAPIAnonymousGets401(t *testing.T) {
 	}
 }
 
-
 // TestPagesNeedSignIn checks that every community page sends anonymous
 // visitors to the sign-in page and never shows content.
 func TestPagesNeedSignIn(t *testing.T) {

@@ -1,13 +1,29 @@
 package community
 
 import (
-	"fmt"
 	"regexp"
 	"sort"
 	"strings"
 
 	"github.com/socialdesk/socialdesk"
+	"github.com/socialdesk/socialdesk/internal/privacy"
 )
+
+// PrivacyRedactor adapts the privacy package's Redactor to this package's
+// Redactor interface.
+func PrivacyRedactor(r *privacy.Redactor) Redactor { return privacyRedactor{r} }
+
+type privacyRedactor struct{ r *privacy.Redactor }
+
+// Redact implements Redactor.
+func (p privacyRedactor) Redact(text string) (string, []Finding) {
+	out, found := p.r.Redact(text)
+	list := make([]Finding, 0, len(found))
+	for _, f := range found {
+		list = append(list, Finding{Kind: string(f.Kind), Start: f.Start, End: f.End, Text: f.Text, Placeholder: f.Placeholder})
+	}
+	return out, list
+}
 
 // DefaultRedactor is a small pattern-based Redactor for emails, phone
 // numbers, ticket numbers and secrets written as "password: x" or
@@ -22,7 +38,7 @@ var redactPatterns = []struct {
 }{
 	{"email", regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}`), 0},
 	{"secret", regexp.MustCompile(`(?i)\b(?:password|passwd|pwd|passcode|pin|token|secret|api[_ -]?key)\b\s*(?:is|:|=)\s*(\S+)`), 1},
-	{"ticket", regexp.MustCompile(`\b(?:INC|REQ)-\d{3,}\b`), 0},
+	{"ticket_ref", regexp.MustCompile(`\b(?:INC|REQ)-\d{3,}\b`), 0},
 	{"phone", regexp.MustCompile(`\+?\d[\d ().-]{7,}\d`), 0},
 }
 
@@ -49,26 +65,17 @@ func (DefaultRedactor) Redact(text string) (string, []Finding) {
 	return applyFindings(text, found)
 }
 
-// applyFindings replaces each finding with a numbered placeholder per kind;
-// the same text gets the same placeholder.
+// applyFindings replaces each finding with its kind's placeholder, such as
+// [EMAIL], the same style as the privacy package.
 func applyFindings(text string, found []Finding) (string, []Finding) {
 	sort.Slice(found, func(i, j int) bool { return found[i].Start < found[j].Start })
-	counts := map[string]int{}
-	byText := map[string]string{}
 	var b strings.Builder
 	last := 0
 	for i := range found {
 		f := &found[i]
-		key := f.Kind + "\x00" + strings.ToLower(f.Text)
-		ph, ok := byText[key]
-		if !ok {
-			counts[f.Kind]++
-			ph = fmt.Sprintf("[%s-%d]", strings.ToUpper(f.Kind), counts[f.Kind])
-			byText[key] = ph
-		}
-		f.Placeholder = ph
+		f.Placeholder = "[" + strings.ToUpper(f.Kind) + "]"
 		b.WriteString(text[last:f.Start])
-		b.WriteString(ph)
+		b.WriteString(f.Placeholder)
 		last = f.End
 	}
 	b.WriteString(text[last:])
@@ -119,7 +126,7 @@ func redactNames(text string, names []string) (string, []Finding) {
 }
 
 // placeholderRE matches placeholders such as [EMAIL-1].
-var placeholderRE = regexp.MustCompile(`\[[A-Z_]+-\d+\]`)
+var placeholderRE = regexp.MustCompile(`\[[A-Z_]+(?:-\d+)?\]`)
 
 // redact removes whatever the Redactor finds (emails first, so a name in an
 // address goes with the address), then the names, and returns the clean
@@ -129,9 +136,9 @@ func (s *Service) redact(text string, names []string) (string, []socialdesk.Reda
 	text, byName := redactNames(text, names)
 	var out []socialdesk.Redaction
 	seen := map[string]bool{}
-	for _, f := range append(byName, other...) {
-		if !seen[f.Placeholder] {
-			seen[f.Placeholder] = true
+	for _, f := range append(other, byName...) {
+		if key := f.Placeholder + "\x00" + f.Text; !seen[key] {
+			seen[key] = true
 			out = append(out, socialdesk.Redaction{Kind: f.Kind, Placeholder: f.Placeholder, Original: f.Text})
 		}
 	}
