@@ -778,3 +778,80 @@ func TestDefaultRedactor(t *testing.T) {
 		t.Fatalf("findings: %+v", found)
 	}
 }
+
+func TestApplicability(t *testing.T) {
+	emp := &socialdesk.Person{Role: socialdesk.RoleEmployee, Site: "Lyon", Devices: []string{"iPad"}}
+	visitor := &socialdesk.Person{Role: socialdesk.RoleContractor, AccessExpires: time.Now().Add(time.Hour)}
+	cases := []struct {
+		ap   socialdesk.Applicability
+		p    *socialdesk.Person
+		want bool
+	}{
+		{socialdesk.Applicability{}, emp, true},
+		{socialdesk.Applicability{Roles: []string{"contractor"}}, emp, false},
+		{socialdesk.Applicability{Roles: []string{"visitor"}}, visitor, true},
+		{socialdesk.Applicability{Roles: []string{"visitor"}}, &socialdesk.Person{Role: socialdesk.RoleContractor}, false},
+		{socialdesk.Applicability{Sites: []string{"lyon"}}, emp, true},
+		{socialdesk.Applicability{Sites: []string{"paris"}}, emp, false},
+		{socialdesk.Applicability{Sites: []string{"paris"}}, visitor, true},
+		{socialdesk.Applicability{Devices: []string{"ipad", "android"}}, emp, true},
+		{socialdesk.Applicability{Devices: []string{"android"}}, emp, false},
+	}
+	for i, c := range cases {
+		if got := community.Applies(c.ap, c.p); got != c.want {
+			t.Errorf("case %d: Applies(%+v) = %v, want %v", i, c.ap, got, c.want)
+		}
+	}
+}
+
+func TestSuggestRespectsApplicability(t *testing.T) {
+	f := setup(t)
+	for _, ap := range []socialdesk.Applicability{{Sites: []string{"paris"}}, {Sites: []string{"lyon"}, Roles: []string{"employee"}}} {
+		a, err := f.svc.CreateArticle(f.As("knowledge_manager"), community.ArticleInput{Title: "Badge reader at " + ap.Sites[0], Body: "badge reader steps", Applies: ap})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.svc.MoveArticle(f.As("knowledge_manager"), a.ID, socialdesk.ArticleInReview)
+		if _, err := f.svc.MoveArticle(f.As("knowledge_manager"), a.ID, socialdesk.ArticlePublished); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// apptest people are at Lyon.
+	list, err := f.svc.Suggest(f.As("employee"), "badge reader broken", 5)
+	if err != nil || len(list) != 1 || !strings.Contains(list[0].Title, "lyon") {
+		t.Fatalf("employee at Lyon: %+v, %v", list, err)
+	}
+	if list, _ := f.svc.Suggest(f.As("contractor"), "badge reader broken", 5); len(list) != 0 {
+		t.Fatalf("contractor gets an employees-only article: %+v", list)
+	}
+}
+
+func TestMediaUpload(t *testing.T) {
+	f := setup(t)
+	a, _ := f.svc.CreateArticle(f.As("agent"), community.ArticleInput{Title: "Screens"})
+	png := []byte("\x89PNG\r\n\x1a\n....")
+	if _, err := f.svc.AddMedia(f.As("employee"), a.ID, "x.png", "image/png", png); code(err) != socialdesk.EFORBIDDEN {
+		t.Errorf("employee uploads: got %v", err)
+	}
+	if _, err := f.svc.AddMedia(f.As("agent"), a.ID, "x.svg", "image/svg+xml", png); code(err) != socialdesk.EINVALID {
+		t.Errorf("svg upload: got %v", err)
+	}
+	if _, err := f.svc.AddMedia(f.As("agent"), a.ID, "x.png", "image/png", nil); code(err) != socialdesk.EINVALID {
+		t.Errorf("empty upload: got %v", err)
+	}
+	u, err := f.svc.AddMedia(f.As("agent"), a.ID, "x.png", "image/png", png)
+	if err != nil || !strings.HasPrefix(u, "/kb-media/") {
+		t.Fatalf("upload: %q, %v", u, err)
+	}
+	id, _ := strconv.ParseInt(strings.TrimPrefix(u, "/kb-media/"), 10, 64)
+	if _, err := f.svc.Media(f.As("employee"), id); code(err) != socialdesk.ENOTFOUND {
+		t.Errorf("employee reads media of a draft: got %v", err)
+	}
+	m, err := f.svc.Media(f.As("agent"), id)
+	if err != nil || string(m.Data) != string(png) || m.ContentType != "image/png" {
+		t.Fatalf("media: %v", err)
+	}
+	if html := f.svc.RenderMarkdown("![shot](" + u + ")"); !strings.Contains(html, `src="`+u+`"`) {
+		t.Fatalf("uploaded image not embeddable: %s", html)
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
+	"strings"
 
 	"github.com/socialdesk/socialdesk"
 	"github.com/socialdesk/socialdesk/internal/store"
@@ -58,6 +60,7 @@ func (s *Service) Suggest(ctx context.Context, text string, limit int) ([]Sugges
 	if err != nil {
 		return nil, err
 	}
+	arts = slices.DeleteFunc(arts, func(a *socialdesk.Article) bool { return !Applies(a.Applies, me) })
 	for _, a := range rankByWords(arts, words, func(a *socialdesk.Article) string { return a.Title + " " + a.Body }, limit) {
 		out = append(out, Suggestion{Kind: "article", ID: a.ID, Title: a.Title, Snippet: truncate(a.Body, 160),
 			URL: fmt.Sprintf("/kb/%d?deflect=%s", a.ID, url.QueryEscape(text))})
@@ -66,6 +69,34 @@ func (s *Service) Suggest(ctx context.Context, text string, limit int) ([]Sugges
 		out = out[:limit]
 	}
 	return out, nil
+}
+
+// Applies reports whether an article's applicability fits the person: each
+// list that is not empty must name the person's role, site or one of their
+// devices. A person whose site or devices are unknown is not excluded by
+// them. Contractors with an access end date also count as visitors.
+func Applies(ap socialdesk.Applicability, p *socialdesk.Person) bool {
+	if len(ap.Roles) > 0 {
+		ok := slices.Contains(ap.Roles, string(p.Role))
+		if p.Role == socialdesk.RoleContractor && !p.AccessExpires.IsZero() {
+			ok = ok || slices.Contains(ap.Roles, "visitor")
+		}
+		if !ok {
+			return false
+		}
+	}
+	if len(ap.Sites) > 0 && p.Site != "" && !slices.Contains(ap.Sites, strings.ToLower(p.Site)) {
+		return false
+	}
+	if len(ap.Devices) > 0 && len(p.Devices) > 0 {
+		for _, d := range p.Devices {
+			if slices.Contains(ap.Devices, strings.ToLower(d)) {
+				return true
+			}
+		}
+		return false
+	}
+	return true
 }
 
 // Deflect records that an answer or article solved the acting person's
