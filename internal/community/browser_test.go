@@ -203,4 +203,31 @@ func TestBrowserCommunity(t *testing.T) {
 	if err != nil || n != 1 {
 		t.Fatalf("deflections = %d, %v; want 1", n, err)
 	}
+
+	// The other pages render and lead on: list, expert directory, profile,
+	// editing an article into a new version and the diff between versions.
+	browsertest.Do(t, km, chromedp.Navigate(base+"/community?tag=android"), chromedp.WaitVisible(chromedp.CSS("ul.questions")))
+	if s := browsertest.Text(t, km, "ul.questions"); !strings.Contains(s, "VPN disconnects") {
+		t.Fatalf("question list: %q", s)
+	}
+	browsertest.Do(t, km, chromedp.Navigate(base+"/community/experts?q=vpn+android"), chromedp.WaitVisible(chromedp.CSS("ol.experts")))
+	if s := browsertest.Text(t, km, "ol.experts li"); !strings.Contains(s, "Employee2 Test") {
+		t.Fatalf("top expert: %q", s)
+	}
+	browsertest.Do(t, km, chromedp.Click(chromedp.CSS("ol.experts a")), chromedp.WaitVisible(chromedp.ID("reputation")))
+	if s := browsertest.Text(t, km, "ul.badges"); !strings.Contains(s, "Verified helper") || !strings.Contains(s, "Problem solver") {
+		t.Fatalf("badges: %q", s)
+	}
+	browsertest.Do(t, km,
+		chromedp.Navigate(artURL+"/edit"),
+		chromedp.WaitVisible(chromedp.ID("body")),
+		chromedp.SendKeys(chromedp.ID("body"), "\nAsk the service desk if it still fails."),
+		chromedp.Submit(chromedp.ID("title")),
+		chromedp.WaitVisible(chromedp.CSS(`a[href$="diff?from=1&to=2"]`)),
+		chromedp.Click(chromedp.CSS(`a[href$="diff?from=1&to=2"]`)),
+		chromedp.WaitVisible(chromedp.CSS("pre.diff")),
+	)
+	if s := browsertest.Text(t, km, "pre.diff .add"); !strings.Contains(s, "still fails") {
+		t.Fatalf("diff shows %q", s)
+	}
 }

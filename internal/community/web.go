@@ -71,6 +71,7 @@ func (h *Web) Routes() []httpx.Route {
 		r("POST", "/community/answers/{id}/moderate", "Restore or remove a quarantined answer", h.moderate),
 		r("POST", "/community/answers/{id}/article", "Draft an article from an answer", h.answerToArticle),
 		r("GET", "/community/moderation", "Moderation queue", h.moderation),
+		r("POST", "/community/moderation/threshold", "Set the quarantine threshold", h.threshold),
 		r("POST", "/community/deflect", "This solved my problem", h.deflect),
 		r("GET", "/community/people/{id}", "A person's community profile", h.profile),
 		r("GET", "/community/experts", "Expert directory", h.experts),
@@ -389,7 +390,18 @@ func (h *Web) moderation(w http.ResponseWriter, r *http.Request) {
 	for _, it := range items {
 		list = append(list, view{it, template.HTML(h.svc.RenderMarkdown(it.Answer.Body)), h.svc.PersonName(r.Context(), it.Answer.AuthorID)})
 	}
-	h.srv.Render(w, r, http.StatusOK, "community_moderation", "Moderation queue", map[string]any{"Items": list, "Error": r.URL.Query().Get("error")})
+	h.srv.Render(w, r, http.StatusOK, "community_moderation", "Moderation queue", map[string]any{"Items": list, "Error": r.URL.Query().Get("error"),
+		"Threshold": h.svc.FlagThreshold(r.Context())})
+}
+
+func (h *Web) threshold(w http.ResponseWriter, r *http.Request) {
+	staff, _ := strconv.Atoi(r.PostFormValue("staff"))
+	others, _ := strconv.Atoi(r.PostFormValue("others"))
+	if err := h.svc.SetFlagThreshold(r.Context(), FlagThreshold{Staff: staff, Others: others}); err != nil {
+		h.fail(w, r, "/community/moderation", err)
+		return
+	}
+	back(w, r, "/community/moderation", "Threshold saved; it applies to the next flags.")
 }
 
 func (h *Web) deflect(w http.ResponseWriter, r *http.Request) {
