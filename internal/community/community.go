@@ -136,6 +136,18 @@ func actor(ctx context.Context, a socialdesk.Action) (*socialdesk.Person, error)
 	return p, nil
 }
 
+// Can reports whether the acting person may perform a; pages use it to
+// decide which buttons to show. The actions themselves check again.
+func (s *Service) Can(ctx context.Context, a socialdesk.Action) bool {
+	return socialdesk.Authorize(socialdesk.UserFromContext(ctx), a) == nil
+}
+
+// Check returns the error Authorize gives the acting person for a.
+func (s *Service) Check(ctx context.Context, a socialdesk.Action) error {
+	_, err := actor(ctx, a)
+	return err
+}
+
 // RenderMarkdown turns markdown into sanitised HTML safe to show.
 func (s *Service) RenderMarkdown(src string) string { return s.md.render(src) }
 

@@ -123,9 +123,7 @@ func back(w http.ResponseWriter, r *http.Request, path, flash string) {
 	http.Redirect(w, r, path+"?flash="+url.QueryEscape(flash), http.StatusSeeOther)
 }
 
-func reviewer(r *http.Request) bool {
-	return socialdesk.Authorize(socialdesk.UserFromContext(r.Context()), socialdesk.ActModerate) == nil
-}
+func (h *Web) reviewer(r *http.Request) bool { return h.svc.Can(r.Context(), socialdesk.ActModerate) }
 
 func (h *Web) list(w http.ResponseWriter, r *http.Request) {
 	tag, q := r.URL.Query().Get("tag"), r.URL.Query().Get("q")
@@ -134,7 +132,7 @@ func (h *Web) list(w http.ResponseWriter, r *http.Request) {
 		h.srv.RenderError(w, r, err)
 		return
 	}
-	h.srv.Render(w, r, http.StatusOK, "community_list", "Community", map[string]any{"Questions": list, "Tag": tag, "Q": q, "Reviewer": reviewer(r)})
+	h.srv.Render(w, r, http.StatusOK, "community_list", "Community", map[string]any{"Questions": list, "Tag": tag, "Q": q, "Reviewer": h.reviewer(r)})
 }
 
 func (h *Web) askForm(w http.ResponseWriter, r *http.Request) {
@@ -216,8 +214,8 @@ func (h *Web) question(w http.ResponseWriter, r *http.Request) {
 	h.srv.Render(w, r, http.StatusOK, "community_question", page.Question.Title, map[string]any{
 		"Q": page.Question, "HTML": template.HTML(h.svc.RenderMarkdown(page.Question.Body)), "Author": h.svc.PersonName(r.Context(), page.Question.AuthorID),
 		"Answers": answers, "Comments": h.comments(r, page.Comments["question"]), "Original": page.Original,
-		"Asker": me.ID == page.Question.AuthorID, "CanVerify": socialdesk.Authorize(me, socialdesk.ActAnswerVerify) == nil,
-		"Reviewer": reviewer(r), "Deflect": r.URL.Query().Get("deflect"), "Error": r.URL.Query().Get("error"),
+		"Asker": me.ID == page.Question.AuthorID, "CanVerify": h.svc.Can(r.Context(), socialdesk.ActAnswerVerify),
+		"Reviewer": h.reviewer(r), "Deflect": r.URL.Query().Get("deflect"), "Error": r.URL.Query().Get("error"),
 	})
 }
 
@@ -476,13 +474,12 @@ func (h *Web) kbList(w http.ResponseWriter, r *http.Request) {
 		h.srv.RenderError(w, r, err)
 		return
 	}
-	me := socialdesk.UserFromContext(r.Context())
 	h.srv.Render(w, r, http.StatusOK, "kb_list", "Knowledge base", map[string]any{"Articles": list, "Q": q,
-		"CanWrite": socialdesk.Authorize(me, socialdesk.ActArticleWrite) == nil, "Error": r.URL.Query().Get("error")})
+		"CanWrite": h.svc.Can(r.Context(), socialdesk.ActArticleWrite), "Error": r.URL.Query().Get("error")})
 }
 
 func (h *Web) kbNewForm(w http.ResponseWriter, r *http.Request) {
-	if _, err := actor(r.Context(), socialdesk.ActArticleWrite); err != nil {
+	if err := h.svc.Check(r.Context(), socialdesk.ActArticleWrite); err != nil {
 		h.srv.RenderError(w, r, err)
 		return
 	}
@@ -546,10 +543,9 @@ func (h *Web) kbArticle(w http.ResponseWriter, r *http.Request) {
 		h.srv.RenderError(w, r, err)
 		return
 	}
-	me := socialdesk.UserFromContext(r.Context())
 	h.srv.Render(w, r, http.StatusOK, "kb_article", a.Title, map[string]any{"A": a, "HTML": h.highlight(a), "Author": h.svc.PersonName(r.Context(), a.AuthorID),
-		"Versions": versions, "CanWrite": socialdesk.Authorize(me, socialdesk.ActArticleWrite) == nil,
-		"CanPublish": socialdesk.Authorize(me, socialdesk.ActArticlePublish) == nil, "Deflect": r.URL.Query().Get("deflect"),
+		"Versions": versions, "CanWrite": h.svc.Can(r.Context(), socialdesk.ActArticleWrite),
+		"CanPublish": h.svc.Can(r.Context(), socialdesk.ActArticlePublish), "Deflect": r.URL.Query().Get("deflect"),
 		"Error": r.URL.Query().Get("error"), "Overdue": !a.ReviewBy.IsZero() && a.ReviewBy.Before(h.svc.desk.Now())})
 }
 
@@ -559,7 +555,7 @@ func (h *Web) kbEditForm(w http.ResponseWriter, r *http.Request) {
 		h.srv.RenderError(w, r, err)
 		return
 	}
-	if _, err := actor(r.Context(), socialdesk.ActArticleWrite); err != nil {
+	if err := h.svc.Check(r.Context(), socialdesk.ActArticleWrite); err != nil {
 		h.srv.RenderError(w, r, err)
 		return
 	}
