@@ -65,6 +65,16 @@ func TestBrowserCommunity(t *testing.T) {
 	// A colleague answers twice; the second answer is bad advice.
 	emp2 := browsertest.New(t)
 	browsertest.Login(t, emp2, base, "employee2@example.com", apptest.Password)
+	// While writing a question of their own, they are shown the similar one.
+	browsertest.Do(t, emp2,
+		chromedp.Navigate(base+"/community/ask"),
+		chromedp.WaitVisible(chromedp.ID("title")),
+		chromedp.SendKeys(chromedp.ID("title"), "Android VPN keeps dropping"),
+		chromedp.WaitVisible(chromedp.CSS("#similar a")),
+	)
+	if s := browsertest.Text(t, emp2, "#similar"); !strings.Contains(s, "VPN disconnects on my Android phone") {
+		t.Fatalf("similar questions: %q", s)
+	}
 	for _, body := range []string{"Remove the VPN profile and reinstall it from the company portal.", "Just disable the firewall on the phone."} {
 		browsertest.Do(t, emp2,
 			chromedp.Navigate(qURL),
