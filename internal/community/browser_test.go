@@ -209,9 +209,23 @@ func TestBrowserCommunity(t *testing.T) {
 		chromedp.Click(chromedp.ID("deflect")),
 		chromedp.WaitVisible(chromedp.CSS("p.flash")),
 	)
+	// The verified answer is suggested too, and solving with it counts.
+	browsertest.Do(t, emp,
+		chromedp.Navigate(base+"/portal/new"),
+		chromedp.WaitVisible(chromedp.ID("title")),
+		chromedp.SendKeys(chromedp.ID("title"), "my vpn token is rejected"),
+		chromedp.WaitVisible(chromedp.CSS(`#suggestions a[href^="/community/"]`)),
+		chromedp.Click(chromedp.CSS(`#suggestions a[href^="/community/"]`)),
+		chromedp.WaitVisible(chromedp.ID("deflect")),
+		chromedp.Click(chromedp.ID("deflect")),
+		chromedp.WaitVisible(chromedp.CSS("p.flash")),
+	)
 	n, err := e.App.DB.DeflectionCount(ctx, "", 0)
-	if err != nil || n != 1 {
-		t.Fatalf("deflections = %d, %v; want 1", n, err)
+	if err != nil || n != 2 {
+		t.Fatalf("deflections = %d, %v; want 2", n, err)
+	}
+	if n, _ := e.App.DB.DeflectionCount(ctx, "answer", 1); n != 1 {
+		t.Fatalf("deflections of the verified answer = %d, want 1", n)
 	}
 
 	// The other pages render and lead on: list, expert directory, profile,

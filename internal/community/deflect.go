@@ -54,7 +54,7 @@ func (s *Service) Suggest(ctx context.Context, text string, limit int) ([]Sugges
 		}
 		a := answers[0]
 		out = append(out, Suggestion{Kind: "answer", ID: a.ID, Title: q.Title, Verified: true, Snippet: truncate(a.Body, 160),
-			URL: fmt.Sprintf("/community/questions/%d?deflect=%s#answer-%d", q.ID, url.QueryEscape(text), a.ID)})
+			URL: fmt.Sprintf("/community/questions/%d?deflect=%s&answer=%d#answer-%d", q.ID, url.QueryEscape(text), a.ID, a.ID)})
 	}
 	arts, err := s.db.Articles(ctx, store.ArticleFilter{States: []string{socialdesk.ArticlePublished}, Words: words, Limit: 100})
 	if err != nil {

@@ -215,7 +215,7 @@ func (h *Web) question(w http.ResponseWriter, r *http.Request) {
 		"Q": page.Question, "HTML": template.HTML(h.svc.RenderMarkdown(page.Question.Body)), "Author": h.svc.PersonName(r.Context(), page.Question.AuthorID),
 		"Answers": answers, "Comments": h.comments(r, page.Comments["question"]), "Original": page.Original,
 		"Asker": me.ID == page.Question.AuthorID, "CanVerify": h.svc.Can(r.Context(), socialdesk.ActAnswerVerify),
-		"Reviewer": h.reviewer(r), "Deflect": r.URL.Query().Get("deflect"), "Error": r.URL.Query().Get("error"),
+		"Reviewer": h.reviewer(r), "Deflect": r.URL.Query().Get("deflect"), "DeflectAnswer": r.URL.Query().Get("answer"), "Error": r.URL.Query().Get("error"),
 	})
 }
 
