@@ -475,7 +475,7 @@ func (h *Web) kbList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.srv.Render(w, r, http.StatusOK, "kb_list", "Knowledge base", map[string]any{"Articles": list, "Q": q,
-		"CanWrite": h.svc.Can(r.Context(), socialdesk.ActArticleWrite), "Error": r.URL.Query().Get("error")})
+		"CanWrite": h.svc.Can(r.Context(), socialdesk.ActArticleWrite), "Error": r.URL.Query().Get("error"), "Now": h.svc.desk.Now()})
 }
 
 func (h *Web) kbNewForm(w http.ResponseWriter, r *http.Request) {
