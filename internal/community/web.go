@@ -438,6 +438,10 @@ func (h *Web) experts(w http.ResponseWriter, r *http.Request) {
 // fromTicket handles the staff actions on a resolved ticket, named by its
 // number or id: draft an article, share as Q&A, or send a knowledge link.
 func (h *Web) fromTicket(w http.ResponseWriter, r *http.Request) {
+	if err := h.svc.Check(r.Context(), socialdesk.ActArticleFromSource); err != nil {
+		h.srv.RenderError(w, r, err)
+		return
+	}
 	t, err := h.svc.desk.TicketByRef(r.Context(), strings.TrimSpace(r.PostFormValue("ticket")))
 	if err != nil {
 		h.fail(w, r, "/kb", socialdesk.FieldError("ticket", "No ticket %q that you can see. Give its number, such as INC-000123.", r.PostFormValue("ticket")))
@@ -635,6 +639,10 @@ func (h *Web) kbMedia(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	path := fmt.Sprintf("/kb/%d", id)
+	if err := h.svc.Check(r.Context(), socialdesk.ActArticleWrite); err != nil {
+		h.srv.RenderError(w, r, err)
+		return
+	}
 	if err := r.ParseMultipartForm(MaxMedia); err != nil {
 		h.fail(w, r, path, socialdesk.FieldError("file", "The upload is too large or could not be read."))
 		return
