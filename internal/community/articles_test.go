@@ -128,17 +128,20 @@ func TestKnowledgeLinkSolvesTicket(t *testing.T) {
 	f := setup(t)
 	art, _ := f.svc.CreateArticle(f.As("knowledge_manager"), community.ArticleInput{Title: "Reset MFA", Body: "Steps"})
 	tk, _ := f.App.Desk.CreateTicket(f.As("employee"), desk.NewTicket{Title: "MFA lost"})
-	if _, err := f.svc.LinkKnowledge(f.As("agent"), tk.ID, "article", art.ID, "https://desk.example"); code(err) != socialdesk.ECONFLICT {
+	if _, err := f.svc.LinkKnowledge(f.As("agent"), tk.ID, "article", art.ID, "https://desk.example", true); code(err) != socialdesk.ECONFLICT {
 		t.Errorf("link a draft: got %v", err)
 	}
 	f.svc.MoveArticle(f.As("knowledge_manager"), art.ID, socialdesk.ArticleInReview)
 	f.svc.MoveArticle(f.As("knowledge_manager"), art.ID, socialdesk.ArticlePublished)
-	if _, err := f.svc.LinkKnowledge(f.As("employee"), tk.ID, "article", art.ID, ""); code(err) != socialdesk.EFORBIDDEN {
+	if _, err := f.svc.LinkKnowledge(f.As("employee"), tk.ID, "article", art.ID, "", true); code(err) != socialdesk.EFORBIDDEN {
 		t.Errorf("employee links: got %v", err)
 	}
-	m, err := f.svc.LinkKnowledge(f.As("agent"), tk.ID, "article", art.ID, "https://desk.example")
+	m, err := f.svc.LinkKnowledge(f.As("agent"), tk.ID, "article", art.ID, "https://desk.example", true)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if got, _ := f.App.Desk.Ticket(f.As("agent"), tk.ID); got.State != socialdesk.StateResolved {
+		t.Fatalf("ticket state %s after a knowledge link with resolve", got.State)
 	}
 	if !strings.Contains(m.Body, "https://desk.example/kb/"+itoa(art.ID)) || m.Internal {
 		t.Fatalf("reply: %+v", m)

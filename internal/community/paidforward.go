@@ -162,8 +162,9 @@ func (s *Service) PublishTicketAsQA(ctx context.Context, ticketID int64) (*socia
 
 // LinkKnowledge answers a ticket with a link to a verified answer or a
 // published article: it adds a public reply with the link and records the
-// link as solving the ticket. Agents and above only.
-func (s *Service) LinkKnowledge(ctx context.Context, ticketID int64, kind string, targetID int64, baseURL string) (*socialdesk.Message, error) {
+// link as solving the ticket; with resolve it also resolves the ticket.
+// Agents and above only.
+func (s *Service) LinkKnowledge(ctx context.Context, ticketID int64, kind string, targetID int64, baseURL string, resolve bool) (*socialdesk.Message, error) {
 	me, err := actor(ctx, socialdesk.ActAnswerVerify)
 	if err != nil {
 		return nil, err
@@ -198,6 +199,12 @@ func (s *Service) LinkKnowledge(ctx context.Context, ticketID int64, kind string
 	}
 	if err := s.db.AddKnowledgeLink(ctx, ticketID, kind, targetID, me.ID, s.desk.Now()); err != nil {
 		return nil, err
+	}
+	if resolve {
+		st := socialdesk.StateResolved
+		if _, err := s.desk.UpdateTicket(ctx, ticketID, socialdesk.TicketUpdate{State: &st}); err != nil {
+			return m, err
+		}
 	}
 	return m, nil
 }

@@ -456,7 +456,7 @@ func (h *Web) fromTicket(w http.ResponseWriter, r *http.Request) {
 		}
 		back(w, r, fmt.Sprintf("/community/questions/%d", q.ID), "Shared as a question with a verified answer.")
 	case "link":
-		if _, err := h.svc.LinkKnowledge(r.Context(), t.ID, r.PostFormValue("kind"), formID(r, "target"), h.baseURL); err != nil {
+		if _, err := h.svc.LinkKnowledge(r.Context(), t.ID, r.PostFormValue("kind"), formID(r, "target"), h.baseURL, r.PostFormValue("resolve") == "1"); err != nil {
 			h.fail(w, r, "/kb", err)
 			return
 		}
@@ -478,7 +478,8 @@ func (h *Web) kbList(w http.ResponseWriter, r *http.Request) {
 		h.srv.RenderError(w, r, err)
 		return
 	}
-	h.srv.Render(w, r, http.StatusOK, "kb_list", "Knowledge base", map[string]any{"Articles": list, "Q": q,
+	deflections, _ := h.svc.Deflections(r.Context(), "", 0) // staff only; 0 for others
+	h.srv.Render(w, r, http.StatusOK, "kb_list", "Knowledge base", map[string]any{"Articles": list, "Q": q, "Deflections": deflections,
 		"CanWrite": h.svc.Can(r.Context(), socialdesk.ActArticleWrite), "Error": r.URL.Query().Get("error"), "Now": h.svc.desk.Now()})
 }
 
