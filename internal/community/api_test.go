@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/socialdesk/socialdesk/internal/apptest"
+	"github.com/socialdesk/socialdesk/internal/community"
 )
 
 // call sends an API request and decodes the JSON answer into out (when not
@@ -152,5 +153,42 @@ func TestPagesNeedSignIn(t *testing.T) {
 		if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login") {
 			t.Errorf("anonymous %s %s: %d to %q, want a redirect to sign in", r.Method, path, resp.StatusCode, resp.Header.Get("Location"))
 		}
+	}
+}
+
+// TestDuplicatePageRedirects checks that a question closed as a duplicate
+// sends readers to the original, and still opens with ?stay=1.
+func TestDuplicatePageRedirects(t *testing.T) {
+	e := apptest.New(t)
+	cs := e.App.Community
+	orig, err := cs.Ask(e.As("employee"), community.NewQuestion{Title: "Printer offline"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dup, _ := cs.Ask(e.As("employee2"), community.NewQuestion{Title: "Printer is offline again"})
+	if err := cs.CloseDuplicate(e.As("agent"), dup.ID, orig.ID); err != nil {
+		t.Fatal(err)
+	}
+	tok, _, err := e.App.Desk.StartSession(t.Context(), e.People["contractor"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	get := func(path string) *http.Response {
+		req, _ := http.NewRequest("GET", e.Server.URL+path, nil)
+		req.AddCookie(&http.Cookie{Name: "sd_session", Value: tok})
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	resp := get(fmt.Sprintf("/community/questions/%d", dup.ID))
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, fmt.Sprintf("/community/questions/%d?", orig.ID)) {
+		t.Fatalf("duplicate page: %d to %q", resp.StatusCode, loc)
+	}
+	if resp := get(fmt.Sprintf("/community/questions/%d?stay=1", dup.ID)); resp.StatusCode != http.StatusOK {
+		t.Fatalf("duplicate page with stay: %d", resp.StatusCode)
 	}
 }
