@@ -145,9 +145,14 @@ staticPasswords:
 			t.Fatalf("step %q: %v\nat %s\n%s", st.name, err, loc, body)
 		}
 	}
-	if h := browsertest.Text(t, ctxB, "main"); !strings.Contains(browsertest.Location(t, ctxB), "/portal") {
+	// First use: the usage guideline comes first, then the portal.
+	if h := browsertest.Text(t, ctxB, "main"); !strings.Contains(browsertest.Location(t, ctxB), "/policy") {
 		t.Fatalf("after Dex sign-in the page says: %s (at %s)", h, browsertest.Location(t, ctxB))
 	}
+	browsertest.Do(t, ctxB,
+		chromedp.Click(chromedp.CSS("form[action='/policy/ack'] button")),
+		chromedp.WaitVisible(chromedp.CSS("a.button[href='/portal/new']")),
+	)
 	loc := browsertest.Location(t, ctxB)
 	if !strings.HasPrefix(loc, appURL+"/portal") {
 		t.Fatalf("after Dex sign-in the browser is at %s, want the portal", loc)

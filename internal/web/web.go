@@ -25,6 +25,7 @@ import (
 	"github.com/socialdesk/socialdesk"
 	"github.com/socialdesk/socialdesk/internal/desk"
 	"github.com/socialdesk/socialdesk/internal/httpx"
+	"github.com/socialdesk/socialdesk/internal/markup"
 )
 
 //go:embed templates/*.html
@@ -66,6 +67,7 @@ type Server struct {
 	extra   []httpx.Route
 	limiter *loginLimiter
 	suggest Suggester
+	markup  *markup.Renderer
 	// closing is closed when the server shuts down, ending live streams.
 	closing   chan struct{}
 	closeOnce sync.Once
@@ -82,7 +84,7 @@ type asset struct {
 
 // New parses the templates and prepares the assets.
 func New(svc *desk.Service, opts Options) (*Server, error) {
-	s := &Server{desk: svc, log: opts.Logger, opts: opts, assets: map[string]asset{}, byPath: map[string]asset{}, limiter: newLoginLimiter(), closing: make(chan struct{})}
+	s := &Server{desk: svc, log: opts.Logger, opts: opts, assets: map[string]asset{}, byPath: map[string]asset{}, limiter: newLoginLimiter(), closing: make(chan struct{}), markup: markup.New()}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -1,0 +1,192 @@
+package search
+
+import (
+	"database/sql"
+	"encoding/csv"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	_ "modernc.org/sqlite"
+)
+
+// sharedData returns the shared data folder (../shared/data next to the
+// module root) or skips the test when it is absent.
+func sharedData(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Skip("go.mod not found above the package directory")
+		}
+		dir = parent
+	}
+	data := filepath.Join(dir, "..", "shared", "data")
+	if _, err := os.Stat(filepath.Join(data, "README.md")); err != nil {
+		t.Skipf("shared data not found at %s; these tests need the real data sets", data)
+	}
+	return data
+}
+
+// ticket is one row of tickets/*.csv.
+type ticket struct {
+	title, body, sub2 string
+}
+
+func readTickets(t testing.TB, path string) []ticket {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	var out []ticket
+	for _, r := range rows[1:] {
+		out = append(out, ticket{r[col["title"]], r[col["body"]], r[col["sub_category2"]]})
+	}
+	return out
+}
+
+// fts is the plain BM25 baseline: an SQLite FTS5 table queried with
+// bm25() and no re-ranking.
+type fts struct {
+	db     *sql.DB
+	insert *sql.Stmt
+	query  *sql.Stmt
+	tx     *sql.Tx
+}
+
+func newFTS(t testing.TB) *fts {
+	t.Helper()
+	db, err := sql.Open("sqlite", filepath.Join(t.TempDir(), "fts.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetMaxOpenConns(1)
+	for _, s := range []string{
+		"PRAGMA journal_mode=OFF", "PRAGMA synchronous=OFF",
+		"CREATE VIRTUAL TABLE docs USING fts5(title, body)",
+	} {
+		if _, err := db.Exec(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() { db.Close() })
+	return &fts{db: db}
+}
+
+// add inserts a document with the given row id; call done when finished.
+func (f *fts) add(t testing.TB, id int, title, body string) {
+	if f.tx == nil {
+		tx, err := f.db.Begin()
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.tx = tx
+		f.insert, err = tx.Prepare("INSERT INTO docs(rowid, title, body) VALUES (?, ?, ?)")
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.insert.Exec(id, title, body); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (f *fts) done(t testing.TB) {
+	if f.tx != nil {
+		if err := f.tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		f.tx = nil
+	}
+	q, err := f.db.Prepare("SELECT rowid FROM docs WHERE docs MATCH ? ORDER BY bm25(docs) LIMIT ?")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.query = q
+}
+
+// search returns row ids best first, with every query word OR-ed.
+func (f *fts) search(t testing.TB, text string, limit int) []int {
+	var words []string
+	for _, w := range tokens(text, nil) {
+		words = append(words, `"`+w+`"`)
+	}
+	if len(words) == 0 {
+		return nil
+	}
+	rows, err := f.query.Query(strings.Join(words, " OR "), limit)
+	if err != nil {
+		t.Fatalf("fts query %q: %v", text, err)
+	}
+	defer rows.Close()
+	var out []int
+	for rows.Next() {
+		var id int
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, id)
+	}
+	return out
+}
+
+// metrics accumulates MRR, P@1 and nDCG@10 over queries with binary
+// relevance.
+type metrics struct {
+	n             int
+	mrr, p1, ndcg float64
+}
+
+// add scores one ranked list against the set of relevant ids, of which
+// there are nRel in total.
+func (m *metrics) add(ranked []string, rel map[string]bool, nRel int) {
+	m.n++
+	for i, id := range ranked {
+		if rel[id] {
+			m.mrr += 1 / float64(i+1)
+			if i == 0 {
+				m.p1++
+			}
+			break
+		}
+	}
+	var dcg, idcg float64
+	for i := 0; i < len(ranked) && i < 10; i++ {
+		if rel[ranked[i]] {
+			dcg += 1 / math.Log2(float64(i+2))
+		}
+	}
+	for i := 0; i < nRel && i < 10; i++ {
+		idcg += 1 / math.Log2(float64(i+2))
+	}
+	if idcg > 0 {
+		m.ndcg += dcg / idcg
+	}
+}
+
+func (m metrics) MRR() float64 { return m.mrr / float64(max(m.n, 1)) }
+
+func (m metrics) String() string {
+	d := float64(max(m.n, 1))
+	return fmt.Sprintf("MRR %.3f  P@1 %.3f  nDCG@10 %.3f  (n=%d)", m.mrr/d, m.p1/d, m.ndcg/d, m.n)
+}
