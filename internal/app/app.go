@@ -16,6 +16,7 @@ import (
 	"github.com/socialdesk/socialdesk/internal/community"
 	"github.com/socialdesk/socialdesk/internal/desk"
 	"github.com/socialdesk/socialdesk/internal/privacy"
+	"github.com/socialdesk/socialdesk/internal/search"
 	"github.com/socialdesk/socialdesk/internal/sso"
 	"github.com/socialdesk/socialdesk/internal/store"
 	"github.com/socialdesk/socialdesk/internal/web"
@@ -101,7 +102,10 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 func (a *App) addCommunity() error {
 	redactor := privacy.New(privacy.Options{Kinds: privacy.AllKinds()})
 	a.Community = community.New(community.Options{Desk: a.Desk, Logger: a.log, EscalateAfter: a.Config.QuestionEscalateAfter,
-		Redactor: community.PrivacyRedactor(redactor)})
+		Redactor: community.PrivacyRedactor(redactor), Similar: community.NewSearchSimilar(search.New(search.Options{Now: a.Config.Now}))})
+	if err := a.Community.LoadIndex(context.Background()); err != nil {
+		return err
+	}
 	cw, err := community.NewWeb(community.WebOptions{Service: a.Community, Server: a.Web, BaseURL: a.Config.BaseURL})
 	if err != nil {
 		return err

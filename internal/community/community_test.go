@@ -644,3 +644,17 @@ func TestSuggestRespectsApplicability(t *testing.T) {
 		t.Fatalf("contractor gets an employees-only article: %+v", list)
 	}
 }
+
+// TestSimilarUsesSearchEngine checks that the app's search engine finds
+// similar questions, typos included, which the keyword fallback cannot.
+func TestSimilarUsesSearchEngine(t *testing.T) {
+	f := setup(t)
+	q, _ := f.askAnswer(t, "VPN disconnects on Android")
+	list, err := f.svc.SimilarQuestions(f.As("contractor"), "andriod vpm disconects", 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 1 || list[0].ID != q.ID {
+		t.Fatalf("similar with typos: %+v", list)
+	}
+}

@@ -57,6 +57,7 @@ func (s *Service) Ask(ctx context.Context, in NewQuestion) (*socialdesk.Question
 	if err := s.db.CreateQuestion(ctx, q); err != nil {
 		return nil, err
 	}
+	s.indexQuestion(ctx, q.ID)
 	return q, nil
 }
 
@@ -433,6 +434,7 @@ func (s *Service) CloseDuplicate(ctx context.Context, id, of int64) error {
 	if err := s.db.SetDuplicate(ctx, id, of, s.desk.Now()); err != nil {
 		return err
 	}
+	s.indexQuestion(ctx, id)
 	s.desk.Audit(ctx, "community.duplicate", fmt.Sprintf("question:%d", id), fmt.Sprintf("duplicate of question:%d", of))
 	return nil
 }
