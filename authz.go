@@ -19,7 +19,32 @@ const (
 	ActPeopleView     Action = "people.view"      // look up colleagues
 	ActAdmin          Action = "admin"            // users, groups, matrix, SLA, channels
 	ActAuditView      Action = "audit.view"
+
+	ActCommunityView     Action = "community.view"      // read questions and published articles
+	ActQuestionAsk       Action = "question.ask"        // ask a community question
+	ActAnswerPost        Action = "answer.post"         // answer or comment
+	ActVote              Action = "community.vote"      // vote up or down
+	ActFlag              Action = "community.flag"      // flag an answer for policy or security
+	ActAnswerVerify      Action = "answer.verify"       // give the "Verified by IT" mark
+	ActQuestionClose     Action = "question.close"      // close as a duplicate
+	ActModerate          Action = "community.moderate"  // restore or remove quarantined content
+	ActArticleWrite      Action = "article.write"       // draft, edit, submit for review
+	ActArticlePublish    Action = "article.publish"     // publish or retire
+	ActArticleFromSource Action = "article.from_source" // turn a ticket or answer into a draft
 )
+
+// communityActions are open to every active signed-in person.
+var communityActions = map[Action]bool{
+	ActCommunityView: true, ActQuestionAsk: true, ActAnswerPost: true, ActVote: true, ActFlag: true,
+}
+
+// staffKnowledgeActions are for agents, knowledge managers and admins.
+var staffKnowledgeActions = map[Action]bool{
+	ActAnswerVerify: true, ActQuestionClose: true, ActArticleWrite: true, ActArticleFromSource: true,
+}
+
+// reviewerActions are for knowledge managers and admins.
+var reviewerActions = map[Action]bool{ActModerate: true, ActArticlePublish: true}
 
 var staffActions = map[Action]bool{
 	ActTicketViewAll: true, ActTicketNote: true, ActTicketUpdate: true,
@@ -35,6 +60,12 @@ func Authorize(p *Person, a Action) error {
 	}
 	switch {
 	case a == ActTicketCreate || a == ActTicketView || a == ActTicketReply:
+		return nil
+	case communityActions[a]:
+		return nil
+	case staffKnowledgeActions[a] && p.Role.IsStaff():
+		return nil
+	case reviewerActions[a] && p.Role.IsReviewer():
 		return nil
 	case staffActions[a] && p.Role.IsStaff():
 		return nil

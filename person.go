@@ -37,6 +37,12 @@ func (r Role) IsStaff() bool {
 	return r == RoleAgent || r == RoleKnowledgeManager || r == RoleAdmin
 }
 
+// IsReviewer reports whether the role reviews community content and
+// publishes knowledge articles (knowledge managers and admins).
+func (r Role) IsReviewer() bool {
+	return r == RoleKnowledgeManager || r == RoleAdmin
+}
+
 // Person is anyone who uses the desk or reaches it through a channel.
 type Person struct {
 	ID    int64

@@ -13,8 +13,11 @@ import (
 	"time"
 
 	"github.com/socialdesk/socialdesk/internal/api"
+	"github.com/socialdesk/socialdesk/internal/community"
 	"github.com/socialdesk/socialdesk/internal/desk"
 	"github.com/socialdesk/socialdesk/internal/finder"
+	"github.com/socialdesk/socialdesk/internal/privacy"
+	"github.com/socialdesk/socialdesk/internal/search"
 	"github.com/socialdesk/socialdesk/internal/sso"
 	"github.com/socialdesk/socialdesk/internal/store"
 	"github.com/socialdesk/socialdesk/internal/web"
@@ -33,6 +36,9 @@ type Config struct {
 	EscalationEvery time.Duration
 	// Now overrides the clock, for tests.
 	Now func() time.Time
+	// QuestionEscalateAfter is how long a community question waits for an
+	// answer before it becomes a ticket; 0 means 4 business hours.
+	QuestionEscalateAfter time.Duration
 	// SSO, when set, signs people in through an OpenID Connect provider.
 	// OIDC builds one from its settings when SSO is nil and OIDC.Issuer
 	// is set.
@@ -42,15 +48,17 @@ type Config struct {
 
 // App is a running socialdesk.
 type App struct {
-	Config  Config
-	DB      *store.DB
-	Desk    *desk.Service
-	Web     *web.Server
-	API     *api.Server
-	Finder  *finder.Finder
-	Handler http.Handler
-	log     *slog.Logger
-	workers []func(ctx context.Context)
+	Config Config
+	DB     *store.DB
+	Desk   *desk.Service
+	Web    *web.Server
+	API    *api.Server
+	Finder *finder.Finder
+	// Community is the Q&A and knowledge base service.
+	Community *community.Service
+	Handler   http.Handler
+	log       *slog.Logger
+	workers   []func(ctx context.Context)
 }
 
 // Open connects to the database, migrates it and builds the handlers.
@@ -76,7 +84,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		}
 		cfg.SSO = ssoBridge{p}
 	}
-	w, err := web.New(svc, web.Options{Logger: log, SecureCookies: cfg.SecureCookies, SSO: cfg.SSO})
+	w, err := web.New(svc, web.Options{Logger: log, SecureCookies: cfg.SecureCookies, SSO: cfg.SSO, Nav: community.Nav()})
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -84,6 +92,15 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a := &App{Config: cfg, DB: db, Desk: svc, Web: w, API: api.New(svc, log), log: log}
 	a.workers = append(a.workers, a.escalationLoop)
 	if err := a.addSearch(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := a.addCommunity(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	// Every source is registered: build the search index from the database.
+	if err := a.Finder.Build(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -111,7 +128,27 @@ func (a *App) addSearch(ctx context.Context) error {
 	}
 	a.Web.AddNav(web.NavLink{Label: "Search", Href: "/search"})
 	a.AddWorker(a.Finder.Run)
-	return a.Finder.Build(ctx)
+	return nil
+}
+
+// addCommunity wires the community Q&A and knowledge base: pages, API,
+// the new-ticket suggester and the worker escalating unanswered questions.
+func (a *App) addCommunity() error {
+	redactor := privacy.New(privacy.Options{Kinds: privacy.AllKinds()})
+	a.Community = community.New(community.Options{Desk: a.Desk, Logger: a.log, EscalateAfter: a.Config.QuestionEscalateAfter,
+		Redactor: community.PrivacyRedactor(redactor), Similar: community.NewSearchSimilar(search.New(search.Options{Now: a.Config.Now}))})
+	if err := a.Community.LoadIndex(context.Background()); err != nil {
+		return err
+	}
+	cw, err := community.NewWeb(community.WebOptions{Service: a.Community, Server: a.Web, BaseURL: a.Config.BaseURL})
+	if err != nil {
+		return err
+	}
+	a.Web.Add(cw.Routes()...)
+	a.Web.SetSuggester(cw.Suggester)
+	a.API.Add(community.NewAPI(a.Community).Routes()...)
+	a.AddWorker(a.Community.Worker(a.Config.EscalationEvery))
+	return nil
 }
 
 func (a *App) buildHandler() http.Handler {

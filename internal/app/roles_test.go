@@ -12,6 +12,7 @@ import (
 
 	"github.com/socialdesk/socialdesk/internal/app"
 	"github.com/socialdesk/socialdesk/internal/apptest"
+	"github.com/socialdesk/socialdesk/internal/community"
 	"github.com/socialdesk/socialdesk/internal/desk"
 	"github.com/socialdesk/socialdesk/internal/store"
 )
@@ -24,6 +25,10 @@ const (
 	owner  = "owner"
 	staff  = "staff"
 	admin  = "admin"
+	// asker routes act on the employee's community question: only the
+	// employee may. reviewer routes are for knowledge managers and admins.
+	asker    = "asker"
+	reviewer = "reviewer"
 )
 
 // routeAccess is the authorisation table: every page and API route, and who
@@ -84,6 +89,53 @@ var routeAccess = map[string]string{
 	"POST /api/v1/tickets/{id}/attachments": owner,
 	"GET /api/v1/attachments/{id}":          owner,
 	"GET /api/v1/tickets/{id}/history":      staff,
+
+	// Community and knowledge base; the question and answer are the
+	// employee's and employee2's, the article is published.
+	"GET /community":                           user,
+	"GET /community/ask":                       user,
+	"POST /community/ask":                      user,
+	"GET /community/similar":                   user,
+	"GET /community/questions/{id}":            user,
+	"POST /community/questions/{id}/answers":   user,
+	"POST /community/questions/{id}/duplicate": owner,
+	"POST /community/comments":                 user,
+	"POST /community/vote":                     user,
+	"GET /community/answers/{id}":              user,
+	"POST /community/answers/{id}/accept":      asker,
+	"POST /community/answers/{id}/verify":      staff,
+	"POST /community/answers/{id}/flag":        user,
+	"POST /community/answers/{id}/moderate":    reviewer,
+	"POST /community/answers/{id}/article":     staff,
+	"GET /community/moderation":                reviewer,
+	"POST /community/moderation/threshold":     reviewer,
+	"POST /community/deflect":                  user,
+	"GET /community/people/{id}":               user,
+	"GET /community/experts":                   user,
+	"POST /community/tickets":                  staff,
+	"GET /kb":                                  user,
+	"GET /kb/new":                              staff,
+	"POST /kb/new":                             staff,
+	"GET /kb/{id}":                             user,
+	"GET /kb/{id}/edit":                        staff,
+	"POST /kb/{id}/edit":                       staff,
+	"POST /kb/{id}/state":                      staff,
+	"POST /kb/{id}/confirm":                    reviewer,
+	"POST /kb/{id}/feedback":                   user,
+	"POST /kb/{id}/media":                      staff,
+	"GET /kb/{id}/diff":                        user,
+	"GET /kb-media/{id}":                       user,
+	"GET /api/v1/questions":                    user,
+	"POST /api/v1/questions":                   user,
+	"GET /api/v1/questions/{id}":               user,
+	"POST /api/v1/questions/{id}/answers":      user,
+	"POST /api/v1/answers/{id}/accept":         asker,
+	"POST /api/v1/answers/{id}/verify":         staff,
+	"POST /api/v1/answers/{id}/flag":           user,
+	"POST /api/v1/answers/{id}/moderate":       reviewer,
+	"GET /api/v1/articles":                     user,
+	"POST /api/v1/articles":                    staff,
+	"GET /api/v1/articles/{id}":                user,
 }
 
 var testRoles = []string{"anonymous", "employee", "contractor", "agent", "knowledge_manager", "admin"}
@@ -100,6 +152,10 @@ func allowed(access, role string) bool {
 		return role == "agent" || role == "knowledge_manager" || role == "admin"
 	case admin:
 		return role == "admin"
+	case asker:
+		return role == "employee"
+	case reviewer:
+		return role == "knowledge_manager" || role == "admin"
 	}
 	panic("unknown access " + access)
 }
@@ -119,15 +175,45 @@ func TestEveryRouteAsEveryRole(t *testing.T) {
 	if _, err := d.AddMessage(e.As("employee"), tk.ID, desk.NewMessage{Body: "photo", Files: []store.NewAttachment{{Name: "jam.txt", ContentType: "text/plain", Data: []byte("jammed")}}}); err != nil {
 		t.Fatal(err)
 	}
+	cs := e.App.Community
+	q, err := cs.Ask(e.As("employee"), community.NewQuestion{Title: "VPN on Android"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ans, err := cs.Answer(e.As("employee2"), q.ID, "Reinstall the profile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	art, err := cs.CreateArticle(e.As("knowledge_manager"), community.ArticleInput{Title: "Reset MFA", Body: "Steps"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, to := range []string{"in_review", "published"} {
+		if _, err := cs.MoveArticle(e.As("knowledge_manager"), art.ID, to); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mediaURL, err := cs.AddMedia(e.As("knowledge_manager"), art.ID, "a.png", "image/png", []byte("\x89PNG"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	msgs, _ := e.App.DB.Messages(ctx, tk.ID)
 	attachmentID := msgs[0].Attachments[0].ID
 	params := map[string]string{
-		"/tickets/{id}":            fmt.Sprint("/tickets/", tk.ID),
-		"/api/v1/tickets/{id}":     fmt.Sprint("/api/v1/tickets/", tk.ID),
-		"/attachments/{id}":        fmt.Sprint("/attachments/", attachmentID),
-		"/api/v1/attachments/{id}": fmt.Sprint("/api/v1/attachments/", attachmentID),
-		"/admin/users/{id}":        fmt.Sprint("/admin/users/", e.People["employee2"].ID),
-		"/{$}":                     "/",
+		"/tickets/{id}":             fmt.Sprint("/tickets/", tk.ID),
+		"/api/v1/tickets/{id}":      fmt.Sprint("/api/v1/tickets/", tk.ID),
+		"/attachments/{id}":         fmt.Sprint("/attachments/", attachmentID),
+		"/api/v1/attachments/{id}":  fmt.Sprint("/api/v1/attachments/", attachmentID),
+		"/admin/users/{id}":         fmt.Sprint("/admin/users/", e.People["employee2"].ID),
+		"/{$}":                      "/",
+		"/community/questions/{id}": fmt.Sprint("/community/questions/", q.ID),
+		"/community/answers/{id}":   fmt.Sprint("/community/answers/", ans.ID),
+		"/community/people/{id}":    fmt.Sprint("/community/people/", e.People["employee2"].ID),
+		"/kb/{id}":                  fmt.Sprint("/kb/", art.ID),
+		"/kb-media/{id}":            mediaURL,
+		"/api/v1/questions/{id}":    fmt.Sprint("/api/v1/questions/", q.ID),
+		"/api/v1/answers/{id}":      fmt.Sprint("/api/v1/answers/", ans.ID),
+		"/api/v1/articles/{id}":     fmt.Sprint("/api/v1/articles/", art.ID),
 	}
 	path := func(pattern string) string {
 		for k, v := range params {

@@ -37,6 +37,9 @@ func Run(t *testing.T, open Opener) {
 		{"AuditAppendOnly", testAudit},
 		{"Attachments", testAttachments},
 		{"SearchLog", testSearchLog},
+		{"CommunityQA", testCommunityQA},
+		{"EscalationClaim", testEscalationClaim},
+		{"Articles", testArticles},
 		{"Migrate twice", func(t *testing.T, db *store.DB) {
 			if err := db.Migrate(context.Background()); err != nil {
 				t.Fatalf("second migrate: %v", err)

@@ -8,8 +8,8 @@
   function live() {
     if (!document.body.dataset.live || !window.EventSource) return;
     var es = new EventSource("/events");
-    // Close the stream when leaving the page, so streams from pages kept in
-    // the back-forward cache do not use up the browser's connections.
+    // Close the stream when leaving the page, so open streams from pages
+    // left behind do not use up the browser's connections to the server.
     window.addEventListener("pagehide", function () { es.close(); });
     var rows = document.getElementById("queue-rows");
     var pending = null;
@@ -93,4 +93,25 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () { live(); queueKeys(); suggest(); });
+})();
+
+// Similar community questions while a question's title is typed.
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var input = document.querySelector("input[data-similar]");
+    var box = document.getElementById("similar");
+    if (!input || !box) return;
+    var timer = null;
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        var q = input.value.trim();
+        if (q.length < 4) { box.innerHTML = ""; return; }
+        fetch(input.dataset.similar + "?q=" + encodeURIComponent(q), { credentials: "same-origin" })
+          .then(function (r) { return r.ok ? r.text() : ""; })
+          .then(function (html) { box.innerHTML = html; });
+      }, 250);
+    });
+  });
 })();
