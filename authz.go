@@ -19,11 +19,14 @@ const (
 	ActPeopleView     Action = "people.view"      // look up colleagues
 	ActAdmin          Action = "admin"            // users, groups, matrix, SLA, channels
 	ActAuditView      Action = "audit.view"
+	// ActChannelReview links unknown channel authors to people and
+	// releases their held messages.
+	ActChannelReview Action = "channel.review"
 )
 
 var staffActions = map[Action]bool{
 	ActTicketViewAll: true, ActTicketNote: true, ActTicketUpdate: true,
-	ActTicketOnBehalf: true, ActPeopleView: true,
+	ActTicketOnBehalf: true, ActPeopleView: true, ActChannelReview: true,
 }
 
 // Authorize reports whether p may perform a, which is not about one
