@@ -301,3 +301,15 @@ func (db *DB) SaveCursor(ctx context.Context, channel, key, value string) error 
 	_, err := db.exec(ctx, db.w, `INSERT INTO connector_cursors (channel, key, value) VALUES (?, ?, ?) ON CONFLICT (channel, key) DO UPDATE SET value = excluded.value`, channel, key, value)
 	return err
 }
+
+// MarkSent records that an outbound message reached its channel: its
+// delivery state becomes "sent" and it takes the connector instance name
+// and the id it got there, so answers to it thread back to its ticket.
+func (db *DB) MarkSent(ctx context.Context, messageID int64, channel, externalID string) error {
+	if externalID == "" {
+		_, err := db.exec(ctx, db.w, `UPDATE messages SET delivery_state = 'sent', channel = ? WHERE id = ?`, channel, messageID)
+		return err
+	}
+	_, err := db.exec(ctx, db.w, `UPDATE messages SET delivery_state = 'sent', channel = ?, external_id = ? WHERE id = ?`, channel, externalID, messageID)
+	return err
+}
