@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/socialdesk/socialdesk/internal/api"
+	"github.com/socialdesk/socialdesk/internal/channels"
 	"github.com/socialdesk/socialdesk/internal/desk"
+	"github.com/socialdesk/socialdesk/internal/ingest"
 	"github.com/socialdesk/socialdesk/internal/store"
 	"github.com/socialdesk/socialdesk/internal/web"
 )
@@ -31,6 +33,16 @@ type Config struct {
 	EscalationEvery time.Duration
 	// Now overrides the clock, for tests.
 	Now func() time.Time
+	// SecretKey seals channel secrets (SOCIALDESK_SECRET_KEY); empty means
+	// the key file in DataDir, created on first use.
+	SecretKey string
+	// ChannelFactories adds connector kinds (email, mastodon, ...) to the
+	// built-in webhook and Slack.
+	ChannelFactories map[string]channels.Factory
+	// Ingest and Outbound tune the channel pipeline and the reply worker;
+	// Desk and Senders are filled in by Open.
+	Ingest   ingest.Options
+	Outbound ingest.OutboundOptions
 }
 
 // App is a running socialdesk.
@@ -41,7 +53,12 @@ type App struct {
 	Web     *web.Server
 	API     *api.Server
 	Handler http.Handler
-	log     *slog.Logger
+	// Channels runs the connectors, Ingest is the one way into the queue
+	// and Outbound sends replies back out.
+	Channels *channels.Registry
+	Ingest   *ingest.Pipeline
+	Outbound *ingest.Outbound
+	log      *slog.Logger
 	workers []func(ctx context.Context)
 }
 
@@ -60,12 +77,19 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		db.Close()
 		return nil, err
 	}
-	w, err := web.New(svc, web.Options{Logger: log, SecureCookies: cfg.SecureCookies})
+	w, err := web.New(svc, web.Options{Logger: log, SecureCookies: cfg.SecureCookies, Nav: []web.NavLink{
+		{Label: "Held messages", Href: "/channels/held", Staff: true},
+		{Label: "Channels", Href: "/admin/channels", Admin: true},
+	}})
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
 	a := &App{Config: cfg, DB: db, Desk: svc, Web: w, API: api.New(svc, log), log: log}
+	if err := a.openChannels(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	a.workers = append(a.workers, a.escalationLoop)
 	a.Handler = a.buildHandler()
 	return a, nil
@@ -75,6 +99,8 @@ func (a *App) buildHandler() http.Handler {
 	mux := http.NewServeMux()
 	a.Web.Register(mux)
 	a.API.Register(mux)
+	mux.HandleFunc("POST /hooks/{channel}", a.Channels.ServeHook)
+	mux.HandleFunc("GET /metrics", a.Channels.Metrics)
 	mux.HandleFunc("GET /healthz", a.healthz)
 	return web.SecurityHeaders(mux, "/chat/widget")
 }
@@ -156,4 +182,38 @@ func (a *App) escalationLoop(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// openChannels builds the channel registry, the ingest pipeline, the
+// outbound worker and their pages, and adds the workers.
+func (a *App) openChannels(ctx context.Context) error {
+	key, err := channels.LoadKey(a.Config.SecretKey, a.Config.DataDir)
+	if err != nil {
+		return err
+	}
+	factories := channels.BuiltinFactories()
+	for k, f := range a.Config.ChannelFactories {
+		factories[k] = f
+	}
+	a.Channels = channels.New(channels.Options{DB: a.DB, Key: key, Factories: factories, Logger: a.log})
+	in := a.Config.Ingest
+	in.Desk, in.Logger, in.Kind = a.Desk, a.log, a.Channels.Kind
+	if in.BaseURL == "" {
+		in.BaseURL = a.Config.BaseURL
+	}
+	a.Ingest = ingest.New(in)
+	a.Channels.SetSink(a.Ingest)
+	if err := a.Channels.Reload(ctx); err != nil {
+		return err
+	}
+	out := a.Config.Outbound
+	out.Desk, out.Senders, out.Logger = a.Desk, a.Channels, a.log
+	a.Outbound = ingest.NewOutbound(out)
+	pages, err := channels.NewPages(channels.PagesOptions{Registry: a.Channels, Pipeline: a.Ingest, Desk: a.Desk, Web: a.Web})
+	if err != nil {
+		return err
+	}
+	a.Web.Add(pages.Routes()...)
+	a.workers = append(a.workers, a.Channels.Run, a.Outbound.Run)
+	return nil
 }
