@@ -35,7 +35,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if url == "" {
 		url = "http://" + ln.Addr().String()
 	}
-	a, err := common.openApp(ctx, app.Config{BaseURL: strings.TrimSuffix(url, "/"), SecureCookies: *secure, Logger: log})
+	a, err := common.openApp(ctx, app.Config{BaseURL: strings.TrimSuffix(url, "/"), SecureCookies: *secure, Logger: log, SecretKey: getenv("SOCIALDESK_SECRET_KEY")})
 	if err != nil {
 		ln.Close()
 		return err
