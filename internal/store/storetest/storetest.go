@@ -36,6 +36,8 @@ func Run(t *testing.T, open Opener) {
 		{"FireSLAOnce", testFireSLAOnce},
 		{"AuditAppendOnly", testAudit},
 		{"Attachments", testAttachments},
+		{"Channels", testChannels},
+		{"HeldThreadsAcksOutbound", testHeldAndThreads},
 		{"Migrate twice", func(t *testing.T, db *store.DB) {
 			if err := db.Migrate(context.Background()); err != nil {
 				t.Fatalf("second migrate: %v", err)
