@@ -181,6 +181,15 @@ func (p *Pipeline) deliver(ctx context.Context, msg connector.Inbound, released 
 		if err != nil {
 			return connector.Receipt{}, err
 		}
+		if !t.State.Open() && msg.ThreadID != "" {
+			// The conversation may have moved on to a follow-up ticket.
+			if id, err := p.db.ThreadTicket(ctx, msg.Channel, msg.ThreadID); err == nil && id != t.ID {
+				if t, err = p.db.Ticket(ctx, id); err != nil {
+					return connector.Receipt{}, err
+				}
+				ticketID = id
+			}
+		}
 		policy := ""
 		switch t.State {
 		case socialdesk.StateResolved:
@@ -243,6 +252,12 @@ func (p *Pipeline) open(ctx context.Context, kind string, msg connector.Inbound,
 	}
 	if err != nil {
 		return connector.Receipt{}, err
+	}
+	if parent != nil && msg.ThreadID != "" {
+		// The conversation continues on the follow-up from now on.
+		if err := p.db.MoveThread(ctx, msg.Channel, msg.ThreadID, t.ID); err != nil {
+			p.log.Warn("could not move thread to follow-up", "thread", msg.ThreadID, "err", err)
+		}
 	}
 	p.rememberThread(ctx, msg, t.ID)
 	if msg.Visibility == connector.Public {

@@ -491,3 +491,25 @@ func TestPortalRepliesFollowPreferredChannel(t *testing.T) {
 		t.Fatalf("sent %d: %+v", n, snd.sent)
 	}
 }
+
+func TestFollowUpTakesOverThread(t *testing.T) {
+	f := setup(t, ingest.Options{})
+	m := msg("f1", "Monitor flickers")
+	m.ThreadID = "th"
+	first := f.deliver(t, m)
+	st := socialdesk.StateClosed
+	if _, err := f.desk.UpdateTicket(desk.SystemContext(ctx), first.TicketID, socialdesk.TicketUpdate{State: &st}); err != nil {
+		t.Fatal(err)
+	}
+	next := msg("f2", "flickers again")
+	next.ThreadID, next.ReplyTo = "th", "f1"
+	follow := f.deliver(t, next)
+	third := msg("f3", "and again")
+	third.ThreadID, third.ReplyTo = "th", "f1"
+	if rec := f.deliver(t, third); rec.TicketID != follow.TicketID || follow.TicketID == first.TicketID {
+		t.Fatalf("third message went to %d; follow-up is %d, first %d", rec.TicketID, follow.TicketID, first.TicketID)
+	}
+	if tickets, _ := f.count(t); tickets != 2 {
+		t.Fatalf("tickets = %d, want 2", tickets)
+	}
+}

@@ -313,3 +313,10 @@ func (db *DB) MarkSent(ctx context.Context, messageID int64, channel, externalID
 	_, err := db.exec(ctx, db.w, `UPDATE messages SET delivery_state = 'sent', channel = ?, external_id = ? WHERE id = ?`, channel, externalID, messageID)
 	return err
 }
+
+// MoveThread points a channel's conversation at a ticket, replacing any
+// earlier mapping; a follow-up ticket takes over its conversation this way.
+func (db *DB) MoveThread(ctx context.Context, channel, threadID string, ticketID int64) error {
+	_, err := db.exec(ctx, db.w, `INSERT INTO channel_threads (channel, thread_id, ticket_id) VALUES (?, ?, ?) ON CONFLICT (channel, thread_id) DO UPDATE SET ticket_id = excluded.ticket_id`, channel, threadID, ticketID)
+	return err
+}
