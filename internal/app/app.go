@@ -14,6 +14,7 @@ import (
 
 	"github.com/socialdesk/socialdesk/internal/api"
 	"github.com/socialdesk/socialdesk/internal/channels"
+	"github.com/socialdesk/socialdesk/internal/chat"
 	"github.com/socialdesk/socialdesk/internal/desk"
 	"github.com/socialdesk/socialdesk/internal/ingest"
 	"github.com/socialdesk/socialdesk/internal/store"
@@ -78,6 +79,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	w, err := web.New(svc, web.Options{Logger: log, SecureCookies: cfg.SecureCookies, Nav: []web.NavLink{
+		{Label: "Chat", Href: "/chat/widget"},
 		{Label: "Held messages", Href: "/channels/held", Staff: true},
 		{Label: "Channels", Href: "/admin/channels", Admin: true},
 	}})
@@ -214,6 +216,11 @@ func (a *App) openChannels(ctx context.Context) error {
 		return err
 	}
 	a.Web.Add(pages.Routes()...)
+	ch, err := chat.New(chat.Options{Desk: a.Desk, Pipeline: a.Ingest, Web: a.Web, Logger: a.log})
+	if err != nil {
+		return err
+	}
+	a.Web.Add(ch.Routes()...)
 	a.workers = append(a.workers, a.Channels.Run, a.Outbound.Run)
 	return nil
 }
