@@ -60,7 +60,7 @@ type App struct {
 	Ingest   *ingest.Pipeline
 	Outbound *ingest.Outbound
 	log      *slog.Logger
-	workers []func(ctx context.Context)
+	workers  []func(ctx context.Context)
 }
 
 // Open connects to the database, migrates it and builds the handlers.

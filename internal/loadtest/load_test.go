@@ -387,4 +387,3 @@ func rawInsertRate(t *testing.T, n int) float64 {
 	}
 	return float64(n) / time.Since(start).Seconds()
 }
-
