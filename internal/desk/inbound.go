@@ -2,6 +2,7 @@ package desk
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -81,7 +82,8 @@ func (s *Service) AddInbound(ctx context.Context, ticketID int64, in InboundMess
 
 // duplicate turns a store duplicate into the stored ids plus the error.
 func (s *Service) duplicate(err error) (*socialdesk.Message, error) {
-	if dup, ok := err.(*store.DuplicateError); ok {
+	var dup *store.DuplicateError
+	if errors.As(err, &dup) {
 		return &socialdesk.Message{ID: dup.MessageID, TicketID: dup.TicketID}, err
 	}
 	return nil, err

@@ -68,8 +68,6 @@ type Options struct {
 	// defaults 3 per hour.
 	AckLimit  int
 	AckWindow time.Duration
-	// Observe, when set, is told about every delivery (for health metrics).
-	Observe func(channel string, msg connector.Inbound, err error)
 }
 
 // Pipeline is the single way into the queue. It is safe for concurrent use.
@@ -111,11 +109,7 @@ var _ connector.Sink = (*Pipeline)(nil)
 // transaction committed; a message seen before returns the stored ids with
 // Duplicate set. A held message (unknown author) returns zero ids.
 func (p *Pipeline) Deliver(ctx context.Context, msg connector.Inbound) (connector.Receipt, error) {
-	rec, err := p.deliver(ctx, msg, false)
-	if p.opts.Observe != nil {
-		p.opts.Observe(msg.Channel, msg, err)
-	}
-	return rec, err
+	return p.deliver(ctx, msg, false)
 }
 
 // Validate reports the first problem that makes msg unusable.

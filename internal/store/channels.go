@@ -142,7 +142,7 @@ func (db *DB) HoldMessage(ctx context.Context, h *HeldMessage) (*HeldMessage, bo
 
 // HeldByKey finds a held message by its idempotency key, or ENOTFOUND.
 func (db *DB) HeldByKey(ctx context.Context, channel, externalID string) (*HeldMessage, error) {
-	h, err := scanHeld(db.queryRow(ctx, db.w, `SELECT `+heldColumns+` FROM held_messages WHERE channel = ? AND external_id = ?`, channel, externalID))
+	h, err := scanHeld(db.queryRow(ctx, db.db, `SELECT `+heldColumns+` FROM held_messages WHERE channel = ? AND external_id = ?`, channel, externalID))
 	return h, notFound(err, "Held message")
 }
 
@@ -225,7 +225,7 @@ func (db *DB) RecordAck(ctx context.Context, channel, threadID, authorID string,
 // since a time.
 func (db *DB) CountAcks(ctx context.Context, channel, authorID string, since time.Time) (int, error) {
 	var n int
-	err := db.queryRow(ctx, db.w, `SELECT COUNT(*) FROM channel_acks WHERE channel = ? AND author_id = ? AND sent_at >= ?`, channel, authorID, toMicros(since)).Scan(&n)
+	err := db.queryRow(ctx, db.db, `SELECT COUNT(*) FROM channel_acks WHERE channel = ? AND author_id = ? AND sent_at >= ?`, channel, authorID, toMicros(since)).Scan(&n)
 	return n, err
 }
 
