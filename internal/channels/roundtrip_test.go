@@ -120,6 +120,14 @@ func TestWebhookRoundTrip(t *testing.T) {
 	if code, _ := post(t, e.Server.URL, "partner", `{"external_id":"","author":{"id":"x"},"text":"t"}`, true); code != http.StatusUnprocessableEntity {
 		t.Fatalf("bad input = %d", code)
 	}
+	// Refused by the pipeline (not by the connector's own checks): still a
+	// 422 that tells the sender not to retry, and nothing stored.
+	if code, _ := post(t, e.Server.URL, "partner", `{"external_id":"`+strings.Repeat("x", 600)+`","author":{"id":"emp-7"},"text":"t"}`, true); code != http.StatusUnprocessableEntity {
+		t.Fatalf("over-long id = %d", code)
+	}
+	if n := count(t, e, `SELECT COUNT(*) FROM messages`); n != before {
+		t.Fatalf("refused messages stored something: %d messages, want %d", n, before)
+	}
 	// The agent replies; the worker posts the signed reply in the thread.
 	if _, err := e.App.Desk.AddMessage(e.As("agent"), acc.TicketID, desk.NewMessage{Body: "A technician is on the way."}); err != nil {
 		t.Fatal(err)

@@ -140,8 +140,21 @@ func (p *Pipeline) kind(channel string) string {
 	return channel
 }
 
+// rejection marks a validation error as permanent for connectors
+// (errors.Is connector.ErrRejected) while keeping its domain code and
+// message (errors.As *socialdesk.Error).
+type rejection struct{ err *socialdesk.Error }
+
+func (r rejection) Error() string        { return r.err.Message }
+func (r rejection) Unwrap() error        { return r.err }
+func (r rejection) Is(target error) bool { return target == connector.ErrRejected }
+
 func (p *Pipeline) deliver(ctx context.Context, msg connector.Inbound, released bool) (connector.Receipt, error) {
 	if err := Validate(msg); err != nil {
+		var e *socialdesk.Error
+		if errors.As(err, &e) {
+			return connector.Receipt{}, rejection{e}
+		}
 		return connector.Receipt{}, err
 	}
 	sys := desk.SystemContext(ctx)

@@ -205,7 +205,7 @@ func TestInvalidMessagesStoreNothing(t *testing.T) {
 		m := msg("bad-"+field, "text")
 		mutate(&m)
 		_, err := f.pipe.Deliver(ctx, m)
-		if socialdesk.ErrorCode(err) != socialdesk.EINVALID || socialdesk.ErrorField(err) != field {
+		if socialdesk.ErrorCode(err) != socialdesk.EINVALID || socialdesk.ErrorField(err) != field || !errors.Is(err, connector.ErrRejected) {
 			t.Errorf("%s: err = %v (field %q)", field, err, socialdesk.ErrorField(err))
 		}
 	}
