@@ -160,6 +160,9 @@ func (p *Pipeline) deliver(ctx context.Context, msg connector.Inbound, released 
 	sys := desk.SystemContext(ctx)
 	if old, err := p.db.MessageByExternalID(ctx, msg.Channel, msg.ExternalID); err == nil {
 		p.rememberThread(ctx, msg, old.TicketID)
+		if err := p.storeFiles(ctx, msg, old.TicketID, old.AuthorID); err != nil {
+			return connector.Receipt{}, err
+		}
 		return connector.Receipt{MessageID: old.ID, TicketID: old.TicketID, Duplicate: true}, nil
 	} else if socialdesk.ErrorCode(err) != socialdesk.ENOTFOUND {
 		return connector.Receipt{}, err
@@ -248,7 +251,7 @@ func (p *Pipeline) open(ctx context.Context, kind string, msg connector.Inbound,
 		first.Body = "(attachments)"
 	}
 	nt := desk.NewTicket{Title: title, Description: truncateBytes(strings.TrimSpace(msg.Text), desk.MaxDescription), Channel: kind,
-		RequesterID: person.ID, First: first, Attachments: files(msg)}
+		RequesterID: person.ID, First: first}
 	if parent != nil {
 		nt.ParentID = parent.ID
 	}
@@ -258,6 +261,9 @@ func (p *Pipeline) open(ctx context.Context, kind string, msg connector.Inbound,
 		return connector.Receipt{MessageID: dup.MessageID, TicketID: dup.TicketID, Duplicate: true}, nil
 	}
 	if err != nil {
+		return connector.Receipt{}, err
+	}
+	if err := p.storeFiles(ctx, msg, t.ID, person.ID); err != nil {
 		return connector.Receipt{}, err
 	}
 	if parent != nil && msg.ThreadID != "" {
@@ -271,6 +277,23 @@ func (p *Pipeline) open(ctx context.Context, kind string, msg connector.Inbound,
 		p.acknowledge(ctx, msg, t)
 	}
 	return connector.Receipt{MessageID: first.ID, TicketID: t.ID}, nil
+}
+
+// storeFiles stores the attachments of a message that opened a ticket as
+// a second message with its own idempotency key (external id + "#files").
+// A ticket and its first message are one transaction, the files another;
+// when a crash falls between them, the connector's redelivery finds the
+// message stored and this stores the files, once.
+func (p *Pipeline) storeFiles(ctx context.Context, msg connector.Inbound, ticketID, authorID int64) error {
+	if len(msg.Attachments) == 0 {
+		return nil
+	}
+	_, err := p.desk.AddInbound(desk.SystemContext(ctx), ticketID, desk.InboundMessage{AuthorID: authorID, Body: "(attachments)", Files: files(msg),
+		Channel: msg.Channel, ExternalID: msg.ExternalID + "#files", CreatedAt: msg.SentAt})
+	if errors.Is(err, store.ErrDuplicate) {
+		return nil
+	}
+	return err
 }
 
 // rememberThread maps the message's thread to its ticket; it is best

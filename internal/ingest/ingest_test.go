@@ -513,3 +513,33 @@ func TestFollowUpTakesOverThread(t *testing.T) {
 		t.Fatalf("tickets = %d, want 2", tickets)
 	}
 }
+
+func TestAttachmentsStoredOnceAndRepaired(t *testing.T) {
+	f := setup(t, ingest.Options{})
+	m := msg("att1", "Screenshot of the error")
+	m.Attachments = []connector.Attachment{{Name: "error.png", ContentType: "image/png", Data: []byte("png-bytes")}}
+	rec := f.deliver(t, m)
+	f.deliver(t, m)
+	countFiles := func() (n int) {
+		f.db.SQL().QueryRow(`SELECT COUNT(*) FROM attachments`).Scan(&n)
+		return n
+	}
+	if n := countFiles(); n != 1 {
+		t.Fatalf("attachments = %d after a replay, want 1", n)
+	}
+	// Simulate a crash between the ticket and its files: drop the files
+	// message; the connector's redelivery stores them again.
+	if _, err := f.db.SQL().Exec(`DELETE FROM messages WHERE external_id = 'att1#files'`); err != nil {
+		t.Fatal(err)
+	}
+	if again := f.deliver(t, m); !again.Duplicate || again.TicketID != rec.TicketID {
+		t.Fatalf("redelivery = %+v", again)
+	}
+	if n := countFiles(); n != 1 {
+		t.Fatalf("attachments = %d after repair, want 1", n)
+	}
+	msgs, _ := f.db.Messages(ctx, rec.TicketID)
+	if len(msgs) != 2 || len(msgs[1].Attachments) != 1 || msgs[1].Attachments[0].Name != "error.png" {
+		t.Fatalf("thread = %+v", msgs)
+	}
+}
