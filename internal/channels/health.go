@@ -24,20 +24,37 @@ type Health struct {
 	// Lag is how far behind the outside system the last message was:
 	// the time from when it was sent to when it was stored.
 	Lag time.Duration
+	// PerMinute is the throughput: messages stored per minute over the
+	// last five minutes.
+	PerMinute float64
 }
 
 // health is the live, locked version of Health.
 type health struct {
 	mu sync.Mutex
 	h  Health
+	// minutes counts stored messages per minute (Unix minute -> count)
+	// for the last five minutes.
+	minutes map[int64]int
 }
 
-func newHealth() *health { return &health{h: Health{Status: "ok"}} }
+func newHealth() *health { return &health{h: Health{Status: "ok"}, minutes: map[int64]int{}} }
+
+const window = 5 // minutes of throughput history
 
 func (h *health) snapshot() Health {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.h
+	out := h.h
+	now := time.Now().Unix() / 60
+	total := 0
+	for m, n := range h.minutes {
+		if now-m < window {
+			total += n
+		}
+	}
+	out.PerMinute = float64(total) / window
+	return out
 }
 
 func (h *health) setStatus(status, lastErr string) {
@@ -62,6 +79,13 @@ func (h *health) received(msg connector.Inbound, rec connector.Receipt, err erro
 		h.h.Duplicates++
 	default:
 		h.h.Received++
+		m := now.Unix() / 60
+		h.minutes[m]++
+		for old := range h.minutes {
+			if m-old >= window {
+				delete(h.minutes, old)
+			}
+		}
 	}
 	h.h.LastMessage = now
 	if !msg.SentAt.IsZero() {
@@ -117,6 +141,7 @@ func (r *Registry) Metrics(w http.ResponseWriter, req *http.Request) {
 	metric("socialdesk_channel_messages_failed_total", "counter", "Inbound messages that could not be stored.", func(x row) float64 { return float64(x.h.Failed) })
 	metric("socialdesk_channel_replies_sent_total", "counter", "Replies sent.", func(x row) float64 { return float64(x.h.Sent) })
 	metric("socialdesk_channel_reply_errors_total", "counter", "Reply attempts that failed.", func(x row) float64 { return float64(x.h.SendErrors) })
+	metric("socialdesk_channel_messages_per_minute", "gauge", "Messages stored per minute over the last five minutes.", func(x row) float64 { return x.h.PerMinute })
 	metric("socialdesk_channel_lag_seconds", "gauge", "Seconds between the last message being sent and stored.", func(x row) float64 { return x.h.Lag.Seconds() })
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	w.Write([]byte(b.String()))

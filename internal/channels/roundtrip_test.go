@@ -157,6 +157,7 @@ func TestWebhookRoundTrip(t *testing.T) {
 		`socialdesk_channel_messages_duplicate_total{channel="partner",kind="webhook"} 1`,
 		`socialdesk_channel_replies_sent_total{channel="partner",kind="webhook"} 1`,
 		`socialdesk_channel_up{channel="partner",kind="webhook"} 1`,
+		`socialdesk_channel_messages_per_minute{channel="partner",kind="webhook"} 0.4`,
 	} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("metrics lack %q:\n%s", want, b)
