@@ -153,6 +153,8 @@ func (r *Registry) Metrics(w http.ResponseWriter, req *http.Request) {
 func (r *Registry) Run(ctx context.Context) {
 	running := map[*instance]context.CancelFunc{}
 	var wg sync.WaitGroup
+	check := time.NewTicker(r.opts.CheckEvery)
+	defer check.Stop()
 	defer func() {
 		for _, cancel := range running {
 			cancel()
@@ -191,10 +193,17 @@ func (r *Registry) Run(ctx context.Context) {
 				r.runInstance(ictx, in)
 			}()
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-r.reload:
+		for waiting := true; waiting; {
+			select {
+			case <-ctx.Done():
+				return
+			case <-r.reload:
+				waiting = false
+			case <-check.C:
+				if err := r.reloadIfChanged(ctx); err != nil && ctx.Err() == nil {
+					r.log.Error("checking channels failed", "err", err)
+				}
+			}
 		}
 	}
 }

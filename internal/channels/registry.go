@@ -8,6 +8,7 @@ package channels
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -42,6 +43,9 @@ type Options struct {
 	RetryMin  time.Duration
 	RetryMax  time.Duration
 	PollEvery time.Duration
+	// CheckEvery is how often Run looks for channels changed by another
+	// process, such as `socialdesk channel add` (default 10 s).
+	CheckEvery time.Duration
 }
 
 // Registry holds the running connector instances.
@@ -55,6 +59,9 @@ type Registry struct {
 	sink      connector.Sink
 	instances map[string]*instance
 	reload    chan struct{}
+	// loaded fingerprints the channel rows of the last Reload, so Run can
+	// notice changes made by another process (the command line).
+	loaded string
 }
 
 // instance is one configured connector and its health.
@@ -81,6 +88,9 @@ func New(opts Options) *Registry {
 	}
 	if opts.PollEvery <= 0 {
 		opts.PollEvery = 30 * time.Second
+	}
+	if opts.CheckEvery <= 0 {
+		opts.CheckEvery = 10 * time.Second
 	}
 	return &Registry{db: opts.DB, key: opts.Key, log: opts.Logger, opts: opts, sink: opts.Sink,
 		instances: map[string]*instance{}, reload: make(chan struct{}, 1)}
@@ -268,12 +278,39 @@ func (r *Registry) Reload(ctx context.Context) error {
 	}
 	r.mu.Lock()
 	r.instances = next
+	r.loaded = fingerprint(rows)
 	r.mu.Unlock()
 	select {
 	case r.reload <- struct{}{}:
 	default:
 	}
 	return nil
+}
+
+// fingerprint summarises channel rows; any add, remove, enable, disable or
+// config change alters it.
+func fingerprint(rows []*store.Channel) string {
+	var b strings.Builder
+	for _, c := range rows {
+		fmt.Fprintf(&b, "%d/%s/%s/%v/%d;", c.ID, c.Name, c.Kind, c.Enabled, c.UpdatedAt.UnixMicro())
+	}
+	return b.String()
+}
+
+// reloadIfChanged reloads when the channel rows differ from the last load.
+func (r *Registry) reloadIfChanged(ctx context.Context) error {
+	rows, err := r.db.Channels(ctx)
+	if err != nil {
+		return err
+	}
+	r.mu.RLock()
+	same := r.loaded == fingerprint(rows)
+	r.mu.RUnlock()
+	if same {
+		return nil
+	}
+	r.log.Info("channels changed in the database; reloading")
+	return r.Reload(ctx)
 }
 
 // get returns an enabled, working instance by name.

@@ -71,7 +71,7 @@ func TestRegistryIsolatesBrokenConnectors(t *testing.T) {
 			return &poller{name: in.Name, fail: fail, cursor: in.Cursor, polls: counter}, nil
 		},
 	}
-	reg := channels.New(channels.Options{DB: db, Key: make([]byte, 32), Factories: factories, RetryMin: 5 * time.Millisecond, RetryMax: 20 * time.Millisecond, PollEvery: 5 * time.Millisecond})
+	reg := channels.New(channels.Options{DB: db, Key: make([]byte, 32), Factories: factories, RetryMin: 5 * time.Millisecond, RetryMax: 20 * time.Millisecond, PollEvery: 5 * time.Millisecond, CheckEvery: 10 * time.Millisecond})
 	reg.SetSink(ingest.New(ingest.Options{Desk: svc, Kind: reg.Kind}))
 	for name, cfg := range map[string]string{"good": `{}`, "bad": `{"mode":"fail"}`} {
 		if err := reg.Add(sys, name, "poll", cfg, true); err != nil {
@@ -93,6 +93,17 @@ func TestRegistryIsolatesBrokenConnectors(t *testing.T) {
 	deadline := time.Now().Add(5 * time.Second)
 	for goodPolls.Load() < 5 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
+	}
+	// A channel added by another process (the command line) is picked up.
+	cli := channels.New(channels.Options{DB: db, Key: make([]byte, 32), Factories: factories})
+	if err := cli.Add(sys, "late", "poll", `{}`, true); err != nil {
+		t.Fatal(err)
+	}
+	for reg.Kind("late") == "" && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if reg.Kind("late") != "poll" {
+		t.Fatal("the running registry did not notice a channel added elsewhere")
 	}
 	cancel()
 	<-done

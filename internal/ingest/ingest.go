@@ -180,6 +180,9 @@ func (p *Pipeline) deliver(ctx context.Context, msg connector.Inbound, released 
 		return connector.Receipt{}, err
 	}
 	if person == nil {
+		if released {
+			return connector.Receipt{}, socialdesk.Errorf(socialdesk.ECONFLICT, "The author %s on %s is still not linked to a person; link them before releasing their messages.", msg.Author.ID, kind)
+		}
 		return p.hold(ctx, kind, msg)
 	}
 	ticketID, err := p.findTicket(ctx, msg)

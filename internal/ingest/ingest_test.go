@@ -237,6 +237,10 @@ func TestUnknownAuthorHeldThenReleased(t *testing.T) {
 		t.Fatalf("employee saw held messages: %v", err)
 	}
 	asAgent := socialdesk.NewContextWithUser(ctx, f.agent)
+	// Releasing before linking keeps the messages held.
+	if _, err := f.pipe.Release(asAgent, "webhook", "u-zoe"); socialdesk.ErrorCode(err) != socialdesk.ECONFLICT {
+		t.Fatalf("release of an unknown author: %v", err)
+	}
 	held, err := f.pipe.Held(asAgent)
 	if err != nil || len(held) != 2 {
 		t.Fatalf("held = %d, %v", len(held), err)
