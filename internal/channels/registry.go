@@ -6,6 +6,7 @@
 package channels
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -69,6 +70,7 @@ type instance struct {
 	name, kind string
 	enabled    bool
 	conn       connector.Connector // nil when it failed to build
+	sealed     []byte              // the stored configuration it was built from
 	health     *health
 }
 
@@ -255,7 +257,11 @@ func (r *Registry) Reload(ctx context.Context) error {
 	old := r.instances
 	r.mu.RUnlock()
 	for _, c := range rows {
-		in := &instance{name: c.Name, kind: c.Kind, enabled: c.Enabled, health: newHealth()}
+		if prev := old[c.Name]; prev != nil && prev.kind == c.Kind && prev.enabled == c.Enabled && bytes.Equal(prev.sealed, c.Config) {
+			next[c.Name] = prev // unchanged: keep the running connector and its state
+			continue
+		}
+		in := &instance{name: c.Name, kind: c.Kind, enabled: c.Enabled, sealed: c.Config, health: newHealth()}
 		if prev := old[c.Name]; prev != nil && prev.kind == c.Kind {
 			in.health = prev.health // keep counters across reloads
 		}

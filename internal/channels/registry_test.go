@@ -91,7 +91,7 @@ func TestRegistryIsolatesBrokenConnectors(t *testing.T) {
 	done := make(chan struct{})
 	go func() { reg.Run(runCtx); close(done) }()
 	deadline := time.Now().Add(5 * time.Second)
-	for goodPolls.Load() < 5 && time.Now().Before(deadline) {
+	for goodPolls.Load() < 7 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	// A channel added by another process (the command line) is picked up.
