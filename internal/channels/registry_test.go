@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -24,12 +25,22 @@ type poller struct {
 	fail   bool
 	cursor connector.Cursor
 	polls  *atomic.Int64
+	log    *pollLog
+}
+
+// pollLog records when polls happened.
+type pollLog struct {
+	mu sync.Mutex
+	at []time.Time
 }
 
 func (p *poller) Kind() string { return "poll" }
 func (p *poller) Name() string { return p.name }
 func (p *poller) Poll(ctx context.Context, sink connector.Sink) error {
 	p.polls.Add(1)
+	p.log.mu.Lock()
+	p.log.at = append(p.log.at, time.Now())
+	p.log.mu.Unlock()
 	if p.fail {
 		return errors.New("upstream refused the login")
 	}
@@ -61,6 +72,7 @@ func TestRegistryIsolatesBrokenConnectors(t *testing.T) {
 	}
 	db.AddIdentity(ctx, socialdesk.Identity{PersonID: p.ID, Channel: "poll", ExternalID: "bot-user"})
 	var goodPolls, badPolls atomic.Int64
+	badLog := &pollLog{}
 	factories := map[string]channels.Factory{
 		"poll": func(_ context.Context, in channels.FactoryInput) (connector.Connector, error) {
 			fail := strings.Contains(string(in.Config), "fail")
@@ -68,7 +80,11 @@ func TestRegistryIsolatesBrokenConnectors(t *testing.T) {
 			if fail {
 				counter = &badPolls
 			}
-			return &poller{name: in.Name, fail: fail, cursor: in.Cursor, polls: counter}, nil
+			log := &pollLog{}
+			if fail {
+				log = badLog
+			}
+			return &poller{name: in.Name, fail: fail, cursor: in.Cursor, polls: counter, log: log}, nil
 		},
 	}
 	reg := channels.New(channels.Options{DB: db, Key: make([]byte, 32), Factories: factories, RetryMin: 5 * time.Millisecond, RetryMax: 20 * time.Millisecond, PollEvery: 5 * time.Millisecond, CheckEvery: 10 * time.Millisecond})
@@ -131,9 +147,17 @@ func TestRegistryIsolatesBrokenConnectors(t *testing.T) {
 	if pos, _ := db.LoadCursor(ctx, "good", "pos"); pos != fmt.Sprint(status["good"].Received) {
 		t.Fatalf("cursor %s, received %d", pos, status["good"].Received)
 	}
-	// Backoff kept the failing poller from spinning: far fewer polls than
-	// the healthy one in the same time.
-	if badPolls.Load() >= goodPolls.Load() {
-		t.Fatalf("failing poller not backed off: %d polls vs %d", badPolls.Load(), goodPolls.Load())
+	// Backoff kept the failing poller from spinning: the waits between its
+	// attempts doubled from RetryMin (5 ms) up to RetryMax (20 ms).
+	badLog.mu.Lock()
+	at := badLog.at
+	badLog.mu.Unlock()
+	if len(at) < 4 {
+		t.Fatalf("failing poller tried only %d times", len(at))
+	}
+	for i, want := range []time.Duration{5 * time.Millisecond, 10 * time.Millisecond, 20 * time.Millisecond} {
+		if got := at[i+1].Sub(at[i]); got < want {
+			t.Fatalf("wait before retry %d was %v, want at least %v", i+1, got, want)
+		}
 	}
 }
