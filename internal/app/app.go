@@ -204,6 +204,9 @@ func (a *App) openChannels(ctx context.Context) error {
 		in.BaseURL = a.Config.BaseURL
 	}
 	a.Ingest = ingest.New(in)
+	if err := a.Ingest.LoadPolicy(ctx); err != nil {
+		return err
+	}
 	a.Channels.SetSink(a.Ingest)
 	if err := a.Channels.Reload(ctx); err != nil {
 		return err

@@ -78,6 +78,22 @@ func TestChannelsAdminPage(t *testing.T) {
 	if code, _ := post("/admin/channels/partner/remove", url.Values{}); code != http.StatusNotFound {
 		t.Fatalf("remove twice = %d", code)
 	}
+	// The policy form: a bad value keeps the page with the error; a good one
+	// is saved and shown.
+	pol := url.Values{"on_resolved": {"reopen"}, "on_closed": {"reopen"}, "ack_text": {"Logged as {number}"}, "ack_limit": {"0"}}
+	if code, body := post("/admin/channels/policy", pol); code != http.StatusUnprocessableEntity || !strings.Contains(body, "1 to 100 acknowledgements") {
+		t.Fatalf("bad policy = %d", code)
+	}
+	pol.Set("ack_limit", "7")
+	if code, _ := post("/admin/channels/policy", pol); code != http.StatusSeeOther {
+		t.Fatalf("policy = %d", code)
+	}
+	if got := e.App.Ingest.Policy(); got.OnClosed != "reopen" || got.AckLimit != 7 || got.AckText != "Logged as {number}" {
+		t.Fatalf("policy = %+v", got)
+	}
+	if _, body := get("/admin/channels"); !strings.Contains(body, `value="7"`) {
+		t.Fatal("saved policy not shown")
+	}
 	agentGet, _ := browser(t, e, "agent")
 	if code, _ := agentGet("/admin/channels"); code != http.StatusForbidden {
 		t.Fatalf("agent sees the channels page: %d", code)

@@ -51,6 +51,7 @@ func (p *Pages) Routes() []httpx.Route {
 	return []httpx.Route{
 		{Method: "GET", Pattern: "/admin/channels", Access: "admin", Summary: "List channels with their health", Handler: p.list},
 		{Method: "POST", Pattern: "/admin/channels", Access: "admin", Summary: "Add a channel", Handler: p.add},
+		{Method: "POST", Pattern: "/admin/channels/policy", Access: "admin", Summary: "Reopen or follow-up, and the acknowledgement", Handler: p.setPolicy},
 		{Method: "POST", Pattern: "/admin/channels/{name}/enable", Access: "admin", Summary: "Enable a channel", Handler: p.enable(true)},
 		{Method: "POST", Pattern: "/admin/channels/{name}/disable", Access: "admin", Summary: "Disable a channel", Handler: p.enable(false)},
 		{Method: "POST", Pattern: "/admin/channels/{name}/remove", Access: "admin", Summary: "Remove a channel", Handler: p.remove},
@@ -65,7 +66,8 @@ func (p *Pages) renderList(w http.ResponseWriter, r *http.Request, status int, f
 		p.web.RenderError(w, r, err)
 		return
 	}
-	data := map[string]any{"Channels": list, "Kinds": p.reg.Kinds(), "Name": "", "Kind": "webhook", "Config": "", "Error": ""}
+	data := map[string]any{"Channels": list, "Kinds": p.reg.Kinds(), "Name": "", "Kind": "webhook", "Config": "", "Error": "",
+		"Policy": p.pipe.Policy(), "PolicyError": ""}
 	for k, v := range form {
 		data[k] = v
 	}
@@ -88,6 +90,25 @@ func (p *Pages) add(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/admin/channels?flash="+url.QueryEscape("Added channel "+name+"."), http.StatusSeeOther)
+}
+
+func (p *Pages) setPolicy(w http.ResponseWriter, r *http.Request) {
+	limit, err := strconv.Atoi(r.PostFormValue("ack_limit"))
+	if err != nil {
+		limit = 0 // reported by Validate with the field name
+	}
+	pol := ingest.Policy{OnResolved: r.PostFormValue("on_resolved"), OnClosed: r.PostFormValue("on_closed"),
+		AckText: r.PostFormValue("ack_text"), AckLimit: limit}
+	if err := p.pipe.SetPolicy(r.Context(), pol); err != nil {
+		if socialdesk.ErrorCode(err) != socialdesk.EINVALID {
+			p.web.RenderError(w, r, err)
+			return
+		}
+		p.renderList(w, r, http.StatusUnprocessableEntity, map[string]any{"Policy": pol,
+			"PolicyError": socialdesk.ErrorMessage(err) + " Correct it and save again."})
+		return
+	}
+	http.Redirect(w, r, "/admin/channels?flash="+url.QueryEscape("Saved the channel policy."), http.StatusSeeOther)
 }
 
 func (p *Pages) enable(on bool) http.HandlerFunc {

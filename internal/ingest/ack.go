@@ -17,7 +17,8 @@ import (
 // AckWindow. Failures are logged: the message is stored already and an
 // acknowledgement is a courtesy.
 func (p *Pipeline) acknowledge(ctx context.Context, msg connector.Inbound, t *socialdesk.Ticket) {
-	if p.opts.AckText == "-" {
+	pol := p.Policy()
+	if pol.AckText == "-" {
 		return
 	}
 	thread := msg.ThreadID
@@ -32,7 +33,7 @@ func (p *Pipeline) acknowledge(ctx context.Context, msg connector.Inbound, t *so
 		p.log.Warn("ack rate check failed", "err", err)
 		return
 	}
-	if n >= p.opts.AckLimit {
+	if n >= pol.AckLimit {
 		p.log.Info("ack skipped: author rate limit", "channel", msg.Channel, "author", msg.Author.ID)
 		return
 	}
@@ -51,5 +52,5 @@ func (p *Pipeline) acknowledge(ctx context.Context, msg connector.Inbound, t *so
 // AckText renders the acknowledgement for a ticket.
 func (p *Pipeline) AckText(t *socialdesk.Ticket) string {
 	url := strings.TrimRight(p.opts.BaseURL, "/") + "/tickets/" + strconv.FormatInt(t.ID, 10)
-	return strings.NewReplacer("{number}", t.Number(), "{url}", url, "{title}", t.Title).Replace(p.opts.AckText)
+	return strings.NewReplacer("{number}", t.Number(), "{url}", url, "{title}", t.Title).Replace(p.Policy().AckText)
 }

@@ -56,7 +56,9 @@ type Options struct {
 	Kind func(channel string) string
 	// OnResolved and OnClosed say what a new message on a resolved or
 	// closed ticket does: Reopen or FollowUp. Defaults: reopen resolved
-	// tickets, open a follow-up for closed ones.
+	// tickets, open a follow-up for closed ones. These and the ack fields
+	// are the starting Policy; a policy stored by an admin (LoadPolicy,
+	// SetPolicy) replaces them.
 	OnResolved string
 	OnClosed   string
 	// AckText is the acknowledgement for public posts that become tickets;
@@ -78,6 +80,9 @@ type Pipeline struct {
 	opts Options
 	// ackMu serialises the rate-limit check and the ack record per process.
 	ackMu sync.Mutex
+	// mu guards policy, which admins may change while messages flow.
+	mu     sync.RWMutex
+	policy Policy
 }
 
 // New returns a pipeline.
@@ -100,7 +105,8 @@ func New(opts Options) *Pipeline {
 	if opts.AckWindow <= 0 {
 		opts.AckWindow = time.Hour
 	}
-	return &Pipeline{desk: opts.Desk, db: opts.Desk.DB(), log: opts.Logger, opts: opts}
+	return &Pipeline{desk: opts.Desk, db: opts.Desk.DB(), log: opts.Logger, opts: opts,
+		policy: Policy{OnResolved: opts.OnResolved, OnClosed: opts.OnClosed, AckText: opts.AckText, AckLimit: opts.AckLimit}}
 }
 
 var _ connector.Sink = (*Pipeline)(nil)
@@ -203,12 +209,12 @@ func (p *Pipeline) deliver(ctx context.Context, msg connector.Inbound, released 
 				ticketID = id
 			}
 		}
-		policy := ""
+		policy, pol := "", p.Policy()
 		switch t.State {
 		case socialdesk.StateResolved:
-			policy = p.opts.OnResolved
+			policy = pol.OnResolved
 		case socialdesk.StateClosed:
-			policy = p.opts.OnClosed
+			policy = pol.OnClosed
 		}
 		if policy != FollowUp {
 			m, err := p.desk.AddInbound(sys, ticketID, desk.InboundMessage{AuthorID: person.ID, Body: msg.Text, Files: files(msg),

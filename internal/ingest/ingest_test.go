@@ -547,3 +547,44 @@ func TestAttachmentsStoredOnceAndRepaired(t *testing.T) {
 		t.Fatalf("thread = %+v", msgs)
 	}
 }
+
+func TestPolicySetByAdmin(t *testing.T) {
+	f := setup(t, ingest.Options{})
+	admin := &socialdesk.Person{Email: "root@example.com", Name: "Root", Role: socialdesk.RoleAdmin}
+	if err := f.desk.CreatePerson(desk.SystemContext(ctx), admin, ""); err != nil {
+		t.Fatal(err)
+	}
+	asAdmin := socialdesk.NewContextWithUser(ctx, admin)
+	good := ingest.Policy{OnResolved: ingest.FollowUp, OnClosed: ingest.Reopen, AckText: "Got it: {number}", AckLimit: 5}
+	if err := f.pipe.SetPolicy(socialdesk.NewContextWithUser(ctx, f.agent), good); socialdesk.ErrorCode(err) != socialdesk.EFORBIDDEN {
+		t.Fatalf("agent changed the policy: %v", err)
+	}
+	bad := good
+	bad.OnClosed = "ignore"
+	if err := f.pipe.SetPolicy(asAdmin, bad); socialdesk.ErrorField(err) != "on_closed" {
+		t.Fatalf("bad policy: %v", err)
+	}
+	if f.pipe.Policy().OnClosed != ingest.FollowUp {
+		t.Fatalf("a refused policy was applied")
+	}
+	if err := f.pipe.SetPolicy(asAdmin, good); err != nil {
+		t.Fatal(err)
+	}
+	// Closed tickets now reopen.
+	first := f.deliver(t, msg("k1", "Keyboard sticky"))
+	st := socialdesk.StateClosed
+	f.desk.UpdateTicket(desk.SystemContext(ctx), first.TicketID, socialdesk.TicketUpdate{State: &st})
+	again := msg("k2", "still sticky")
+	again.ReplyTo = "k1"
+	if rec := f.deliver(t, again); rec.TicketID != first.TicketID || f.ticket(t, first.TicketID).State != socialdesk.StateInProgress {
+		t.Fatalf("closed ticket not reopened under the stored policy")
+	}
+	// The stored policy survives a restart of the pipeline.
+	fresh := ingest.New(ingest.Options{Desk: f.desk})
+	if fresh.Policy() == good {
+		t.Fatal("test is meaningless: defaults equal the stored policy")
+	}
+	if err := fresh.LoadPolicy(ctx); err != nil || fresh.Policy() != good {
+		t.Fatalf("loaded %+v, %v", fresh.Policy(), err)
+	}
+}
