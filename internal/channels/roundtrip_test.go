@@ -148,16 +148,33 @@ func TestWebhookRoundTrip(t *testing.T) {
 	if code != http.StatusAccepted || ans.TicketID != acc.TicketID {
 		t.Fatalf("answer to reply = %d %+v", code, ans)
 	}
+	// A public post that opens a ticket is acknowledged through the
+	// connector, once.
+	code, pub := post(t, e.Server.URL, "partner", `{"external_id":"pub-1","author":{"id":"emp-7"},"text":"Is the VPN down for everyone?","visibility":"public"}`, true)
+	if code != http.StatusAccepted {
+		t.Fatalf("public post = %d", code)
+	}
+	post(t, e.Server.URL, "partner", `{"external_id":"pub-1","author":{"id":"emp-7"},"text":"Is the VPN down for everyone?","visibility":"public"}`, true)
+	if n, _ := e.App.Outbound.RunOnce(context.Background()); n != 1 {
+		t.Fatalf("acks sent = %d, want 1", n)
+	}
+	pubTicket, _ := e.App.DB.Ticket(context.Background(), pub.TicketID)
+	rc.mu.Lock()
+	ack := rc.replies[len(rc.replies)-1]
+	rc.mu.Unlock()
+	if ack.ReplyTo != "pub-1" || !strings.Contains(ack.Text, pubTicket.Number()) || !strings.Contains(ack.Text, "/tickets/"+strconv.FormatInt(pub.TicketID, 10)) {
+		t.Fatalf("ack = %+v", ack)
+	}
 	// Metrics count per channel.
 	resp = e.Request(t, "", "GET", "/metrics", "")
 	b, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
 	for _, want := range []string{
-		`socialdesk_channel_messages_received_total{channel="partner",kind="webhook"} 2`,
-		`socialdesk_channel_messages_duplicate_total{channel="partner",kind="webhook"} 1`,
-		`socialdesk_channel_replies_sent_total{channel="partner",kind="webhook"} 1`,
+		`socialdesk_channel_messages_received_total{channel="partner",kind="webhook"} 3`,
+		`socialdesk_channel_messages_duplicate_total{channel="partner",kind="webhook"} 2`,
+		`socialdesk_channel_replies_sent_total{channel="partner",kind="webhook"} 2`,
 		`socialdesk_channel_up{channel="partner",kind="webhook"} 1`,
-		`socialdesk_channel_messages_per_minute{channel="partner",kind="webhook"} 0.4`,
+		`socialdesk_channel_messages_per_minute{channel="partner",kind="webhook"} 0.6`,
 	} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("metrics lack %q:\n%s", want, b)
