@@ -80,6 +80,8 @@ type Pipeline struct {
 	opts Options
 	// ackMu serialises the rate-limit check and the ack record per process.
 	ackMu sync.Mutex
+	// followMu serialises finding or creating follow-up tickets.
+	followMu sync.Mutex
 	// mu guards policy, which admins may change while messages flow.
 	mu     sync.RWMutex
 	policy Policy
@@ -221,9 +223,28 @@ func (p *Pipeline) deliver(ctx context.Context, msg connector.Inbound, released 
 				Channel: msg.Channel, ExternalID: msg.ExternalID, CreatedAt: msg.SentAt, ReopenClosed: policy == Reopen})
 			return p.receipt(ctx, msg, m, err)
 		}
-		return p.open(ctx, kind, msg, person, t)
+		return p.followUp(ctx, kind, msg, person, t)
 	}
 	return p.open(ctx, kind, msg, person, nil)
+}
+
+// followUp adds the message to the open follow-up of finished ticket t,
+// creating the follow-up when there is none yet. Creation is serialised so
+// that replies arriving together open one follow-up, not one each.
+func (p *Pipeline) followUp(ctx context.Context, kind string, msg connector.Inbound, person *socialdesk.Person, t *socialdesk.Ticket) (connector.Receipt, error) {
+	p.followMu.Lock()
+	defer p.followMu.Unlock()
+	open, _, err := p.db.Tickets(ctx, socialdesk.TicketFilter{ParentID: t.ID, OpenOnly: true, Channel: kind,
+		Query: "Follow-up to " + t.Number(), Sort: "created", Limit: 1})
+	if err != nil {
+		return connector.Receipt{}, err
+	}
+	if len(open) == 0 {
+		return p.open(ctx, kind, msg, person, t)
+	}
+	m, err := p.desk.AddInbound(desk.SystemContext(ctx), open[0].ID, desk.InboundMessage{AuthorID: person.ID, Body: msg.Text, Files: files(msg),
+		Channel: msg.Channel, ExternalID: msg.ExternalID, CreatedAt: msg.SentAt})
+	return p.receipt(ctx, msg, m, err)
 }
 
 // receipt turns the result of storing a message into a receipt, treating a

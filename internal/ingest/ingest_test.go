@@ -588,3 +588,36 @@ func TestPolicySetByAdmin(t *testing.T) {
 		t.Fatalf("loaded %+v, %v", fresh.Policy(), err)
 	}
 }
+
+func TestOneFollowUpForRepliesTogether(t *testing.T) {
+	f := setup(t, ingest.Options{})
+	first := f.deliver(t, msg("z1", "Mailbox full"))
+	st := socialdesk.StateClosed
+	if _, err := f.desk.UpdateTicket(desk.SystemContext(ctx), first.TicketID, socialdesk.TicketUpdate{State: &st}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	recs := make([]connector.Receipt, 6)
+	for i := range recs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m := msg(fmt.Sprintf("z-reply-%d", i), "full again")
+			m.ReplyTo = "z1" // every reply answers the original, as email clients do
+			r, err := f.pipe.Deliver(ctx, m)
+			if err != nil {
+				t.Error(err)
+			}
+			recs[i] = r
+		}()
+	}
+	wg.Wait()
+	for _, r := range recs {
+		if r.TicketID != recs[0].TicketID || r.TicketID == first.TicketID {
+			t.Fatalf("replies spread over tickets: %+v", recs)
+		}
+	}
+	if tickets, _ := f.count(t); tickets != 2 {
+		t.Fatalf("tickets = %d, want the original and one follow-up", tickets)
+	}
+}
