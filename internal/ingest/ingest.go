@@ -197,6 +197,17 @@ func (p *Pipeline) deliver(ctx context.Context, msg connector.Inbound, released 
 	if err != nil {
 		return connector.Receipt{}, err
 	}
+	if ticketID == 0 {
+		// A reply to a message that is itself held waits with it, so the
+		// conversation stays one ticket when the parent is released.
+		if held, err := p.parentHeld(ctx, msg); err != nil {
+			return connector.Receipt{}, err
+		} else if held && released {
+			return connector.Receipt{}, errParentHeld
+		} else if held {
+			return p.hold(ctx, kind, msg)
+		}
+	}
 	if ticketID != 0 {
 		t, err := p.db.Ticket(ctx, ticketID)
 		if err != nil {
@@ -335,6 +346,28 @@ func (p *Pipeline) rememberThread(ctx context.Context, msg connector.Inbound, ti
 	if err := p.db.SetThread(ctx, msg.Channel, msg.ThreadID, ticketID); err != nil {
 		p.log.Warn("could not record thread", "channel", msg.Channel, "thread", msg.ThreadID, "err", err)
 	}
+}
+
+// errParentHeld reports that a message cannot be released yet because the
+// message it answers is still held.
+var errParentHeld = errors.New("ingest: the message this one answers is still held")
+
+// parentHeld reports whether a message it references is held and not yet
+// released.
+func (p *Pipeline) parentHeld(ctx context.Context, msg connector.Inbound) (bool, error) {
+	refs := append([]string{msg.ReplyTo, msg.ThreadID}, msg.References...)
+	for _, r := range refs {
+		if r == "" || r == msg.ExternalID {
+			continue
+		}
+		h, err := p.db.HeldByKey(ctx, msg.Channel, r)
+		if err == nil && h.ReleasedAt.IsZero() {
+			return true, nil
+		} else if err != nil && socialdesk.ErrorCode(err) != socialdesk.ENOTFOUND {
+			return false, err
+		}
+	}
+	return false, nil
 }
 
 // findTicket finds the ticket a message belongs to: the ticket of the

@@ -621,3 +621,39 @@ func TestOneFollowUpForRepliesTogether(t *testing.T) {
 		t.Fatalf("tickets = %d, want the original and one follow-up", tickets)
 	}
 }
+
+func TestReplyToHeldMessageWaitsForIt(t *testing.T) {
+	f := setup(t, ingest.Options{})
+	root := msg("w1", "Guest badge does not open door 2")
+	root.Author = connector.Author{ID: "u-guest", Name: "Guest"}
+	f.deliver(t, root)
+	// Ana, who is known, answers the guest's post.
+	reply := msg("w2", "Same for me at door 3")
+	reply.ReplyTo = "w1"
+	if rec := f.deliver(t, reply); rec.TicketID != 0 {
+		t.Fatalf("reply to a held message opened ticket %d", rec.TicketID)
+	}
+	if tickets, _ := f.count(t); tickets != 0 {
+		t.Fatalf("tickets = %d before release", tickets)
+	}
+	asAgent := socialdesk.NewContextWithUser(ctx, f.agent)
+	held, _ := f.pipe.Held(asAgent)
+	var guestMsg int64
+	for _, h := range held {
+		if h.AuthorID == "u-guest" {
+			guestMsg = h.ID
+		}
+	}
+	n, err := f.pipe.LinkAuthor(asAgent, guestMsg, 0, "", "")
+	if err != nil || n != 2 {
+		t.Fatalf("released %d, %v", n, err)
+	}
+	a, _ := f.db.MessageByExternalID(ctx, "hooks", "w1")
+	b, _ := f.db.MessageByExternalID(ctx, "hooks", "w2")
+	if a == nil || b == nil || a.TicketID != b.TicketID {
+		t.Fatalf("conversation split: %+v %+v", a, b)
+	}
+	if left, _ := f.pipe.Held(asAgent); len(left) != 0 {
+		t.Fatalf("%d still held", len(left))
+	}
+}

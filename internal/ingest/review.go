@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -34,6 +35,13 @@ func (p *Pipeline) LinkAuthor(ctx context.Context, heldID, personID int64, name,
 	if err != nil {
 		return 0, err
 	}
+	// The author may be known already (a reply waiting for its parent):
+	// then there is nothing to link, only to release.
+	if _, err := p.db.PersonByIdentity(ctx, h.Kind, h.AuthorID); err == nil {
+		return p.Release(ctx, h.Kind, h.AuthorID)
+	} else if socialdesk.ErrorCode(err) != socialdesk.ENOTFOUND {
+		return 0, err
+	}
 	if personID == 0 {
 		if strings.TrimSpace(name) == "" {
 			name = h.AuthorName
@@ -60,8 +68,9 @@ func (p *Pipeline) LinkAuthor(ctx context.Context, heldID, personID int64, name,
 }
 
 // Release delivers every held message of an author who is now linked to a
-// person, oldest first, and marks each released. A message that fails
-// stays held and the error is returned. Staff only.
+// person, oldest first, and marks each released; then it releases the
+// replies (by known authors) that were waiting for those messages. A
+// message that fails stays held and the error is returned. Staff only.
 func (p *Pipeline) Release(ctx context.Context, kind, authorID string) (int, error) {
 	if err := socialdesk.Authorize(socialdesk.UserFromContext(ctx), socialdesk.ActChannelReview); err != nil {
 		return 0, err
@@ -70,13 +79,41 @@ func (p *Pipeline) Release(ctx context.Context, kind, authorID string) (int, err
 	if err != nil {
 		return 0, err
 	}
+	n, err := p.releaseAll(ctx, held, true)
+	if err != nil {
+		return n, err
+	}
+	// Replies waiting for what was just released, and replies to those.
+	for {
+		waiting, err := p.db.HeldMessages(ctx, "", "", 10000)
+		if err != nil {
+			return n, err
+		}
+		m, err := p.releaseAll(ctx, waiting, false)
+		n += m
+		if err != nil || m == 0 {
+			return n, err
+		}
+	}
+}
+
+// releaseAll delivers held messages and marks the delivered ones released.
+// Messages still waiting for a held parent stay held; so do messages of
+// authors still unknown, unless strict (then that is an error).
+func (p *Pipeline) releaseAll(ctx context.Context, held []*store.HeldMessage, strict bool) (int, error) {
 	n := 0
 	for _, h := range held {
 		var msg connector.Inbound
 		if err := json.Unmarshal([]byte(h.Payload), &msg); err != nil {
 			return n, fmt.Errorf("held message %d: %w", h.ID, err)
 		}
-		if _, err := p.deliver(ctx, msg, true); err != nil {
+		_, err := p.deliver(ctx, msg, true)
+		switch {
+		case errors.Is(err, errParentHeld):
+			continue
+		case !strict && socialdesk.ErrorCode(err) == socialdesk.ECONFLICT:
+			continue // author still unknown
+		case err != nil:
 			return n, err
 		}
 		if err := p.db.ReleaseHeld(ctx, h.ID); err != nil {
