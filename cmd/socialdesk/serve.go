@@ -10,6 +10,7 @@ import (
 
 	"github.com/socialdesk/socialdesk/internal/app"
 	"github.com/socialdesk/socialdesk/internal/demo"
+	"github.com/socialdesk/socialdesk/internal/sso"
 )
 
 func cmdServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -19,6 +20,10 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	baseURL := fs.String("base-url", "", "public URL of this server, for links in replies (default http://ADDR)")
 	secure := fs.Bool("secure-cookies", false, "mark cookies Secure; turn on whenever socialdesk is served over HTTPS")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	oidcIssuer := fs.String("oidc-issuer", "", "OpenID Connect issuer URL; turns on single sign-on")
+	oidcClient := fs.String("oidc-client-id", "", "OpenID Connect client id")
+	oidcSecret := fs.String("oidc-client-secret", "", "OpenID Connect client secret")
+	oidcRoles := fs.String("oidc-roles", "", "roles from groups, e.g. admin=it-admins,agent=helpdesk,contractor=contractors")
 	if err := parse(fs, args, getenv); err != nil {
 		return err
 	}
@@ -35,7 +40,14 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if url == "" {
 		url = "http://" + ln.Addr().String()
 	}
-	a, err := common.openApp(ctx, app.Config{BaseURL: strings.TrimSuffix(url, "/"), SecureCookies: *secure, Logger: log, SecretKey: getenv("SOCIALDESK_SECRET_KEY")})
+	roles, err := sso.ParseRoleGroups(*oidcRoles)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("--oidc-roles: %w", err)
+	}
+	base := strings.TrimSuffix(url, "/")
+	oidc := sso.Config{Issuer: *oidcIssuer, ClientID: *oidcClient, ClientSecret: *oidcSecret, RedirectURL: base + "/auth/callback", RoleGroups: roles}
+	a, err := common.openApp(ctx, app.Config{BaseURL: base, SecureCookies: *secure, Logger: log, OIDC: oidc, SecretKey: getenv("SOCIALDESK_SECRET_KEY")})
 	if err != nil {
 		ln.Close()
 		return err

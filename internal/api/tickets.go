@@ -23,6 +23,8 @@ func (s *Server) coreRoutes() []httpx.Route {
 		{Method: "PATCH", Pattern: "/api/v1/tickets/{id}", Access: "staff", Summary: "Update a ticket", Handler: s.patchTicket},
 		{Method: "GET", Pattern: "/api/v1/tickets/{id}/messages", Access: "user", Summary: "A ticket's thread", Handler: s.listMessages},
 		{Method: "POST", Pattern: "/api/v1/tickets/{id}/messages", Access: "user", Summary: "Add a reply or internal note", Handler: s.addMessage},
+		{Method: "POST", Pattern: "/api/v1/tickets/{id}/attachments", Access: "user", Summary: "Attach a file to a ticket", Handler: s.uploadAttachment},
+		{Method: "GET", Pattern: "/api/v1/attachments/{id}", Access: "user", Summary: "Download an attachment", Handler: s.downloadAttachment},
 		{Method: "GET", Pattern: "/api/v1/tickets/{id}/history", Access: "staff", Summary: "A ticket's history", Handler: s.history},
 	}
 }

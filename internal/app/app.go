@@ -17,6 +17,7 @@ import (
 	"github.com/socialdesk/socialdesk/internal/chat"
 	"github.com/socialdesk/socialdesk/internal/desk"
 	"github.com/socialdesk/socialdesk/internal/ingest"
+	"github.com/socialdesk/socialdesk/internal/sso"
 	"github.com/socialdesk/socialdesk/internal/store"
 	"github.com/socialdesk/socialdesk/internal/web"
 )
@@ -44,6 +45,11 @@ type Config struct {
 	// Desk and Senders are filled in by Open.
 	Ingest   ingest.Options
 	Outbound ingest.OutboundOptions
+	// SSO, when set, signs people in through an OpenID Connect provider.
+	// OIDC builds one from its settings when SSO is nil and OIDC.Issuer
+	// is set.
+	SSO  web.SSO
+	OIDC sso.Config
 }
 
 // App is a running socialdesk.
@@ -78,7 +84,15 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		db.Close()
 		return nil, err
 	}
-	w, err := web.New(svc, web.Options{Logger: log, SecureCookies: cfg.SecureCookies, Nav: []web.NavLink{
+	if cfg.SSO == nil && cfg.OIDC.Issuer != "" {
+		p, err := sso.New(ctx, cfg.OIDC)
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		cfg.SSO = ssoBridge{p}
+	}
+	w, err := web.New(svc, web.Options{Logger: log, SecureCookies: cfg.SecureCookies, SSO: cfg.SSO, Nav: []web.NavLink{
 		{Label: "Chat", Href: "/chat/widget"},
 		{Label: "Held messages", Href: "/channels/held", Staff: true},
 		{Label: "Channels", Href: "/admin/channels", Admin: true},
@@ -107,6 +121,18 @@ func (a *App) buildHandler() http.Handler {
 	return web.SecurityHeaders(mux, "/chat/widget")
 }
 
+// ssoBridge adapts the OpenID Connect provider to the web server.
+type ssoBridge struct{ p *sso.Provider }
+
+func (b ssoBridge) AuthURL(state, nonce, verifier string) string {
+	return b.p.AuthURL(state, nonce, verifier)
+}
+
+func (b ssoBridge) Exchange(ctx context.Context, code, verifier, nonce string) (desk.ExternalIdentity, error) {
+	id, err := b.p.Exchange(ctx, code, verifier, nonce)
+	return desk.ExternalIdentity{Provider: "oidc", Subject: id.Subject, Email: id.Email, Name: id.Name, Role: id.Role}, err
+}
+
 // healthz answers 200 when the database is usable.
 func (a *App) healthz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
@@ -133,6 +159,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 	}
+	srv.RegisterOnShutdown(a.Web.Close)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup

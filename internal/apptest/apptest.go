@@ -55,6 +55,11 @@ func New(t testing.TB, opts ...func(*app.Config)) *Env {
 			t.Fatal(err)
 		}
 		e.People[key], e.Tokens[key] = p, tok
+		// Test people have accepted the usage guideline, so pages open
+		// directly; TestPolicyGate covers the first visit.
+		if err := a.Desk.AckUsagePolicy(socialdesk.NewContextWithUser(ctx, p), 1); err != nil {
+			t.Fatal(err)
+		}
 	}
 	e.Server = httptest.NewServer(a.Handler)
 	t.Cleanup(func() {

@@ -106,7 +106,7 @@ func TestRegistryIsolatesBrokenConnectors(t *testing.T) {
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { reg.Run(runCtx); close(done) }()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for goodPolls.Load() < 7 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -115,6 +115,7 @@ func TestRegistryIsolatesBrokenConnectors(t *testing.T) {
 	if err := cli.Add(sys, "late", "poll", `{}`, true); err != nil {
 		t.Fatal(err)
 	}
+	deadline = time.Now().Add(30 * time.Second)
 	for reg.Kind("late") == "" && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}

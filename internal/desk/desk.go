@@ -32,6 +32,8 @@ type Service struct {
 	now    func() time.Time
 	broker *Broker
 
+	guard *guard
+
 	mu     sync.RWMutex
 	matrix socialdesk.PriorityMatrix
 	sla    SLAPolicy
@@ -40,7 +42,7 @@ type Service struct {
 // New returns a service over db, loading the priority matrix and SLA policy
 // from the settings.
 func New(ctx context.Context, db *store.DB, opts Options) (*Service, error) {
-	s := &Service{db: db, log: opts.Logger, now: opts.Now, broker: opts.Broker}
+	s := &Service{db: db, log: opts.Logger, now: opts.Now, broker: opts.Broker, guard: newGuard()}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -77,6 +77,12 @@ func (s *Service) AddMessage(ctx context.Context, ticketID int64, in NewMessage)
 		return nil, err
 	}
 	body := strings.TrimSpace(in.Body)
+	s.cleanTexts(ctx, t.Number(), &body)
+	files, err := s.cleanFiles(ctx, in.Files)
+	if err != nil {
+		return nil, err
+	}
+	in.Files = files
 	if body == "" && len(in.Files) == 0 {
 		return nil, socialdesk.FieldError("body", "Write a message or attach a file.")
 	}

@@ -256,3 +256,51 @@ func (s *Service) AuditLog(ctx context.Context, actionPrefix string, limit, offs
 	}
 	return s.db.AuditLog(ctx, actionPrefix, limit, offset)
 }
+
+// ExternalIdentity is a person as a single sign-on provider describes them.
+type ExternalIdentity struct {
+	Provider string
+	Subject  string
+	Email    string
+	Name     string
+	Role     socialdesk.Role
+}
+
+// SignInExternal finds or creates the person a single sign-on provider
+// vouched for. On first sign-in the person is created with the role mapped
+// from the provider's claims; later sign-ins apply role changes from the
+// provider, except that a local break-glass admin (one with a password)
+// keeps admin. It returns EUNAUTHORIZED for disabled or expired people.
+func (s *Service) SignInExternal(ctx context.Context, id ExternalIdentity) (*socialdesk.Person, error) {
+	sys := SystemContext(ctx)
+	p, err := s.db.PersonByEmail(ctx, id.Email)
+	switch {
+	case socialdesk.ErrorCode(err) == socialdesk.ENOTFOUND:
+		p = &socialdesk.Person{Email: id.Email, Name: id.Name, Role: id.Role, PreferredChannels: []string{"portal", "email"}}
+		if err := p.Validate(); err != nil {
+			return nil, err
+		}
+		if err := s.db.CreatePerson(ctx, p); err != nil {
+			return nil, err
+		}
+		s.audit(sys, "auth.sso_user_created", p.Email, string(p.Role)+" via "+id.Provider)
+	case err != nil:
+		return nil, err
+	default:
+		if p.Role != id.Role && !(p.Role == socialdesk.RoleAdmin && p.PasswordHash != "") {
+			old := p.Role
+			p.Role = id.Role
+			if err := s.db.UpdatePerson(ctx, p); err != nil {
+				return nil, err
+			}
+			s.audit(sys, "admin.permission_change", p.Email, string(old)+" -> "+string(p.Role)+" from "+id.Provider+" claims")
+		}
+	}
+	if err := s.db.AddIdentity(ctx, socialdesk.Identity{PersonID: p.ID, Channel: "sso:" + id.Provider, ExternalID: id.Subject}); err != nil && socialdesk.ErrorCode(err) != socialdesk.ECONFLICT {
+		return nil, err
+	}
+	if !p.Active(s.Now()) {
+		return nil, socialdesk.Errorf(socialdesk.EUNAUTHORIZED, "Your access has ended. Ask the service desk to renew it.")
+	}
+	return p, nil
+}

@@ -54,6 +54,15 @@ func (s *Service) CreateTicket(ctx context.Context, in NewTicket) (*socialdesk.T
 	if err := socialdesk.Authorize(actor, socialdesk.ActTicketCreate); err != nil {
 		return nil, err
 	}
+	s.cleanTexts(ctx, "new ticket", &in.Title, &in.Description)
+	if in.First != nil {
+		s.cleanTexts(ctx, "new ticket", &in.First.Body)
+	}
+	files, err := s.cleanFiles(ctx, in.Attachments)
+	if err != nil {
+		return nil, err
+	}
+	in.Attachments = files
 	t, err := s.validateNew(ctx, actor, in)
 	if err != nil {
 		return nil, err
@@ -217,6 +226,7 @@ func (s *Service) apply(ctx context.Context, actor *socialdesk.Person, t *social
 		if title == "" || utf8.RuneCountInString(title) > MaxTitle {
 			return nil, socialdesk.FieldError("title", "The title must be 1 to %d characters.", MaxTitle)
 		}
+		s.cleanTexts(ctx, "ticket update", &title)
 		change("title", t.Title, title)
 		t.Title = title
 	}
@@ -225,7 +235,9 @@ func (s *Service) apply(ctx context.Context, actor *socialdesk.Person, t *social
 			return nil, socialdesk.FieldError("description", "The description is longer than %d characters.", MaxDescription)
 		}
 		change("description", "", "edited")
-		t.Description = *u.Description
+		desc := *u.Description
+		s.cleanTexts(ctx, "ticket update", &desc)
+		t.Description = desc
 	}
 	if u.Type != nil {
 		change("type", string(t.Type), string(*u.Type))

@@ -74,6 +74,9 @@ type malformedError struct{ msg string }
 func (e *malformedError) Error() string { return e.msg }
 func (e *malformedError) Unwrap() error { return ErrMalformed }
 
+// Malformed returns a 400 error with the message.
+func Malformed(msg string) error { return &malformedError{msg} }
+
 // DecodeJSON reads a JSON object from r into v, rejecting unknown fields,
 // trailing data and bodies over max bytes. Its errors wrap ErrMalformed.
 func DecodeJSON(r *http.Request, v any, max int64) error {

@@ -31,7 +31,11 @@ func safeNext(next string) string {
 func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
 	tok := desk.RandomToken(18)
 	http.SetCookie(w, &http.Cookie{Name: loginCSRFCookie, Value: tok, Path: "/login", HttpOnly: true, Secure: s.opts.SecureCookies, SameSite: http.SameSiteStrictMode, MaxAge: 3600})
-	s.Render(w, r, http.StatusOK, "login", "Sign in", map[string]any{"Next": safeNext(r.URL.Query().Get("next")), "LoginCSRF": tok, "Email": ""})
+	data := map[string]any{"Next": safeNext(r.URL.Query().Get("next")), "LoginCSRF": tok, "Email": ""}
+	if s.opts.SSO != nil {
+		data["SSO"] = "/auth/login?next=" + urlQueryEscape(safeNext(r.URL.Query().Get("next")))
+	}
+	s.Render(w, r, http.StatusOK, "login", "Sign in", data)
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {

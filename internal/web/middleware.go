@@ -60,6 +60,9 @@ func (s *Server) session(route httpx.Route) http.Handler {
 				return
 			}
 		}
+		if user != nil && s.policyGate(w, r) {
+			return
+		}
 		route.Handler(w, r)
 	})
 }

@@ -10,7 +10,11 @@ func (s *Server) coreRoutes() []httpx.Route {
 		{Method: "GET", Pattern: "/{$}", Access: "public", Summary: "Home: the queue for staff, the portal for others", Handler: s.home},
 		{Method: "GET", Pattern: "/login", Access: "public", Summary: "Sign-in form", Handler: s.loginForm},
 		{Method: "POST", Pattern: "/login", Access: "public", Summary: "Sign in", Handler: s.login},
+		{Method: "GET", Pattern: "/auth/login", Access: "public", Summary: "Start single sign-on", Handler: s.ssoStart},
+		{Method: "GET", Pattern: "/auth/callback", Access: "public", Summary: "Finish single sign-on", Handler: s.ssoCallback},
 		{Method: "POST", Pattern: "/logout", Access: "user", Summary: "Sign out", Handler: s.logout},
+		{Method: "GET", Pattern: "/policy", Access: "user", Summary: "The social media and self-help guideline", Handler: s.policyPage},
+		{Method: "POST", Pattern: "/policy/ack", Access: "user", Summary: "Accept the guideline", Handler: s.policyAck},
 		{Method: "GET", Pattern: "/events", Access: "user", Summary: "Live updates (server-sent events)", Handler: s.events},
 
 		{Method: "GET", Pattern: "/queue", Access: "staff", Summary: "The agent queue", Handler: s.queue},
@@ -41,6 +45,8 @@ func (s *Server) coreRoutes() []httpx.Route {
 		{Method: "POST", Pattern: "/admin/priority", Access: "admin", Summary: "Save the priority matrix", Handler: s.adminSavePriority},
 		{Method: "GET", Pattern: "/admin/sla", Access: "admin", Summary: "SLA calendar, targets and escalation", Handler: s.adminSLA},
 		{Method: "POST", Pattern: "/admin/sla", Access: "admin", Summary: "Save the SLA settings", Handler: s.adminSaveSLA},
+		{Method: "GET", Pattern: "/admin/policy", Access: "admin", Summary: "Edit the usage guideline", Handler: s.adminPolicy},
+		{Method: "POST", Pattern: "/admin/policy", Access: "admin", Summary: "Publish the usage guideline", Handler: s.adminSavePolicy},
 		{Method: "GET", Pattern: "/admin/audit", Access: "admin", Summary: "Audit log", Handler: s.adminAudit},
 	}
 }

@@ -19,11 +19,13 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/socialdesk/socialdesk"
 	"github.com/socialdesk/socialdesk/internal/desk"
 	"github.com/socialdesk/socialdesk/internal/httpx"
+	"github.com/socialdesk/socialdesk/internal/markup"
 )
 
 //go:embed templates/*.html
@@ -40,6 +42,8 @@ type Options struct {
 	SecureCookies bool
 	// Nav adds links to the navigation bar for other packages' pages.
 	Nav []NavLink
+	// SSO, when set, offers single sign-on on the sign-in page.
+	SSO SSO
 }
 
 // NavLink is one entry in the navigation bar.
@@ -63,7 +67,14 @@ type Server struct {
 	extra   []httpx.Route
 	limiter *loginLimiter
 	suggest Suggester
+	markup  *markup.Renderer
+	// closing is closed when the server shuts down, ending live streams.
+	closing   chan struct{}
+	closeOnce sync.Once
 }
+
+// Close ends the live-update streams so a shutdown does not wait for them.
+func (s *Server) Close() { s.closeOnce.Do(func() { close(s.closing) }) }
 
 type asset struct {
 	URL         string
@@ -73,7 +84,7 @@ type asset struct {
 
 // New parses the templates and prepares the assets.
 func New(svc *desk.Service, opts Options) (*Server, error) {
-	s := &Server{desk: svc, log: opts.Logger, opts: opts, assets: map[string]asset{}, byPath: map[string]asset{}, limiter: newLoginLimiter()}
+	s := &Server{desk: svc, log: opts.Logger, opts: opts, assets: map[string]asset{}, byPath: map[string]asset{}, limiter: newLoginLimiter(), closing: make(chan struct{}), markup: markup.New()}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
