@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/socialdesk/socialdesk"
 	"github.com/socialdesk/socialdesk/connector"
+	"github.com/socialdesk/socialdesk/connector/email"
+	"github.com/socialdesk/socialdesk/connector/mastodon"
 	"github.com/socialdesk/socialdesk/connector/slack"
 	"github.com/socialdesk/socialdesk/connector/webhook"
 )
@@ -31,13 +34,90 @@ type FactoryInput struct {
 type Factory func(ctx context.Context, in FactoryInput) (connector.Connector, error)
 
 // BuiltinFactories returns the factories for the connectors in this
-// repository. Other kinds (email, mastodon) are added to the map by the
-// code that assembles the app.
+// repository: webhook, slack, email and mastodon. More kinds are added
+// through app.Config.ChannelFactories.
 func BuiltinFactories() map[string]Factory {
 	return map[string]Factory{
-		"webhook": newWebhook,
-		"slack":   newSlack,
+		"webhook":  newWebhook,
+		"slack":    newSlack,
+		"email":    newEmail,
+		"mastodon": newMastodon,
 	}
+}
+
+// duration parses an optional Go duration such as "90s" for field.
+func duration(field, v string) (time.Duration, error) {
+	if v == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return 0, socialdesk.FieldError("config", "%q must be a duration such as \"1m\" or \"30s\".", field)
+	}
+	return d, nil
+}
+
+// emailConfig is the JSON configuration of an email channel.
+type emailConfig struct {
+	IMAPAddr     string `json:"imap_addr"`
+	IMAPUser     string `json:"imap_user"`
+	IMAPPassword string `json:"imap_password"`
+	Mailbox      string `json:"mailbox"`
+	TLS          string `json:"tls"`
+	SMTPAddr     string `json:"smtp_addr"`
+	SMTPUser     string `json:"smtp_user"`
+	SMTPPassword string `json:"smtp_password"`
+	From         string `json:"from"`
+	PollInterval string `json:"poll_interval"`
+}
+
+func newEmail(_ context.Context, in FactoryInput) (connector.Connector, error) {
+	var c emailConfig
+	if err := decodeConfig(in.Config, &c); err != nil {
+		return nil, err
+	}
+	every, err := duration("poll_interval", c.PollInterval)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := email.New(email.Config{Name: in.Name, IMAPAddr: c.IMAPAddr, IMAPUser: c.IMAPUser, IMAPPassword: c.IMAPPassword, Mailbox: c.Mailbox,
+		TLS: email.TLSMode(c.TLS), SMTPAddr: c.SMTPAddr, SMTPUser: c.SMTPUser, SMTPPassword: c.SMTPPassword, From: c.From,
+		PollInterval: every, Cursor: in.Cursor}, in.Logger)
+	if err != nil {
+		return nil, socialdesk.FieldError("config", "%v", err)
+	}
+	return conn, nil
+}
+
+// mastodonConfig is the JSON configuration of a Mastodon (or GoToSocial)
+// channel.
+type mastodonConfig struct {
+	BaseURL      string   `json:"base_url"`
+	StreamingURL string   `json:"streaming_url"`
+	AccessToken  string   `json:"access_token"`
+	AccountID    string   `json:"account_id"`
+	Acct         string   `json:"acct"`
+	Hashtags     []string `json:"hashtags"`
+	Visibility   string   `json:"visibility"`
+	PollInterval string   `json:"poll_interval"`
+}
+
+func newMastodon(_ context.Context, in FactoryInput) (connector.Connector, error) {
+	var c mastodonConfig
+	if err := decodeConfig(in.Config, &c); err != nil {
+		return nil, err
+	}
+	every, err := duration("poll_interval", c.PollInterval)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := mastodon.New(mastodon.Config{Name: in.Name, BaseURL: c.BaseURL, StreamingURL: c.StreamingURL, AccessToken: c.AccessToken,
+		AccountID: c.AccountID, Acct: c.Acct, Hashtags: c.Hashtags, Visibility: c.Visibility, PollInterval: every,
+		Client: in.Client, Cursor: in.Cursor}, in.Logger)
+	if err != nil {
+		return nil, socialdesk.FieldError("config", "%v", err)
+	}
+	return conn, nil
 }
 
 // decodeConfig decodes a JSON object strictly into v.

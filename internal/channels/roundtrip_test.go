@@ -294,3 +294,40 @@ func TestSlackRoundTrip(t *testing.T) {
 	}
 	_ = time.Second
 }
+
+func TestEmailAndMastodonChannels(t *testing.T) {
+	e := apptest.New(t)
+	admin := e.As("admin")
+	good := map[string]string{
+		"mail": `{"imap_addr":"imap.example.org:993","imap_user":"help","imap_password":"imap-pass-123","smtp_addr":"smtp.example.org:587","smtp_password":"smtp-pass-123","from":"Help Desk <help@example.org>","tls":"starttls","poll_interval":"2m"}`,
+		"toot": `{"base_url":"https://social.example","access_token":"toot-token-123","hashtags":["itsupport"]}`,
+	}
+	kinds := map[string]string{"mail": "email", "toot": "mastodon"}
+	for name, cfg := range good {
+		if err := e.App.Channels.Add(admin, name, kinds[name], cfg, true); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	list, err := e.App.Channels.List(admin)
+	if err != nil || len(list) != 2 {
+		t.Fatalf("list = %+v, %v", list, err)
+	}
+	for _, c := range list {
+		if c.Health.Status != "ok" || strings.Contains(c.Config, "pass-123") || strings.Contains(c.Config, "toot-token-123") {
+			t.Fatalf("%s: %+v", c.Name, c)
+		}
+	}
+	if e.App.Channels.Kind("mail") != "email" || e.App.Channels.Kind("toot") != "mastodon" {
+		t.Fatal("kinds not registered")
+	}
+	for _, bad := range []struct{ kind, cfg string }{
+		{"email", `{"imap_addr":"imap.example.org:993","poll_interval":"soon"}`},
+		{"email", `{"imap_addr":"imap.example.org:993","tls":"sometimes"}`},
+		{"mastodon", `{"access_token":"x"}`},
+		{"mastodon", `{"base_url":"https://social.example","access_token":"x","colour":"blue"}`},
+	} {
+		if err := e.App.Channels.Add(admin, "bad", bad.kind, bad.cfg, true); socialdesk.ErrorField(err) != "config" {
+			t.Errorf("%s %s: %v", bad.kind, bad.cfg, err)
+		}
+	}
+}
