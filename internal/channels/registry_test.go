@@ -145,8 +145,12 @@ func TestRegistryIsolatesBrokenConnectors(t *testing.T) {
 		t.Fatalf("good = %+v", h)
 	}
 	// The cursor kept the position, so every poll stored a new message.
-	if pos, _ := db.LoadCursor(ctx, "good", "pos"); pos != fmt.Sprint(status["good"].Received) {
-		t.Fatalf("cursor %s, received %d", pos, status["good"].Received)
+	// The last poll may have been stopped between storing its message and
+	// saving the cursor; a restart would redeliver that one message, which
+	// the pipeline then recognises as a duplicate.
+	pos, _ := db.LoadCursor(ctx, "good", "pos")
+	if r := status["good"].Received; pos != fmt.Sprint(r) && pos != fmt.Sprint(r-1) {
+		t.Fatalf("cursor %s, received %d", pos, r)
 	}
 	// Backoff kept the failing poller from spinning: the waits between its
 	// attempts doubled from RetryMin (5 ms) up to RetryMax (20 ms).
