@@ -31,6 +31,9 @@ const (
 	ActArticleWrite      Action = "article.write"       // draft, edit, submit for review
 	ActArticlePublish    Action = "article.publish"     // publish or retire
 	ActArticleFromSource Action = "article.from_source" // turn a ticket or answer into a draft
+	// ActChannelReview links unknown channel authors to people and
+	// releases their held messages.
+	ActChannelReview Action = "channel.review"
 )
 
 // communityActions are open to every active signed-in person.
@@ -48,7 +51,7 @@ var reviewerActions = map[Action]bool{ActModerate: true, ActArticlePublish: true
 
 var staffActions = map[Action]bool{
 	ActTicketViewAll: true, ActTicketNote: true, ActTicketUpdate: true,
-	ActTicketOnBehalf: true, ActPeopleView: true,
+	ActTicketOnBehalf: true, ActPeopleView: true, ActChannelReview: true,
 }
 
 // Authorize reports whether p may perform a, which is not about one

@@ -179,3 +179,9 @@ type Cursor interface {
 // ErrBadSignature is returned (or reported as 401) when a webhook's
 // signature does not verify.
 var ErrBadSignature = errors.New("connector: bad signature")
+
+// ErrRejected is matched (with errors.Is) by a Sink error that rejects the
+// message for good: it is invalid and retrying it cannot help. A connector
+// should then tell its outside system not to retry (a webhook answers 422)
+// instead of asking for a redelivery.
+var ErrRejected = errors.New("connector: message rejected")

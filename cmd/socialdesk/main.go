@@ -28,6 +28,8 @@ Usage:
   socialdesk token create --email E [--name N]                 (prints the token only)
   socialdesk migrate                                           (bring the schema up to date)
   socialdesk backup --out FILE                                 (online copy of the SQLite database)
+  socialdesk channel add --name N --kind K --config JSON       (connector instance; secrets stored encrypted)
+  socialdesk channel list | channel remove --name N
 
 Every command takes --data DIR (default ./data) or --database-url postgres://...
 Every flag can also be set with an environment variable: --database-url is
@@ -59,6 +61,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdMigrate(ctx, rest, getenv, stdout, stderr)
 	case "backup":
 		return cmdBackup(ctx, rest, getenv, stdout, stderr)
+	case "channel":
+		return cmdChannel(ctx, rest, getenv, stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -47,7 +47,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	base := strings.TrimSuffix(url, "/")
 	oidc := sso.Config{Issuer: *oidcIssuer, ClientID: *oidcClient, ClientSecret: *oidcSecret, RedirectURL: base + "/auth/callback", RoleGroups: roles}
-	a, err := common.openApp(ctx, app.Config{BaseURL: base, SecureCookies: *secure, Logger: log, OIDC: oidc})
+	a, err := common.openApp(ctx, app.Config{BaseURL: base, SecureCookies: *secure, Logger: log, OIDC: oidc, SecretKey: getenv("SOCIALDESK_SECRET_KEY")})
 	if err != nil {
 		ln.Close()
 		return err

@@ -108,6 +108,10 @@ func (c *Connector) ServeWebhook(w http.ResponseWriter, r *http.Request, sink co
 	ctx, cancel := sinkContext(r.Context())
 	defer cancel()
 	rec, err := sink.Deliver(ctx, msg)
+	if errors.Is(err, connector.ErrRejected) {
+		writeError(w, http.StatusUnprocessableEntity, CodeUnprocessable, err.Error())
+		return
+	}
 	if err != nil {
 		w.Header().Set("Retry-After", "30")
 		writeError(w, http.StatusServiceUnavailable, CodeUnavailable, "message could not be stored, retry later")

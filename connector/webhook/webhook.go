@@ -50,7 +50,8 @@
 //	401 unauthorized     missing or bad signature, stale timestamp
 //	405 invalid          method other than POST
 //	413 invalid          body larger than MaxBody
-//	422 unprocessable    not an object, or a field is missing, unknown or has a bad value (the message names it)
+//	422 unprocessable    not an object, or a field is missing, unknown or has a bad value (the message names it),
+//	                     or the sink rejected the message for good (connector.ErrRejected)
 //	503 unavailable      the message could not be stored; retry later
 //
 // Errors have the form {"error":{"code":"...","message":"..."}}. Nothing is

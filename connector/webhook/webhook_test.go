@@ -133,6 +133,7 @@ func TestServeWebhookResponses(t *testing.T) {
 		{name: "data and url", body: `{"external_id":"e1","author":{"id":"u1"},"text":"hi","attachments":[{"name":"a","data":"aGk=","url":"https://x.test/a"}]}`, header: signed, wantCode: 422, wantErr: "unprocessable", wantMsg: "attachments[0]"},
 		{name: "bad url", body: `{"external_id":"e1","author":{"id":"u1"},"text":"hi","attachments":[{"name":"a","url":"file:///etc/passwd"}]}`, header: signed, wantCode: 422, wantErr: "unprocessable", wantMsg: "attachments[0].url"},
 		{name: "sink fails", body: valid, header: signed, sinkErr: errors.New("db down"), wantCode: 503, wantErr: "unavailable"},
+		{name: "sink rejects", body: valid, header: signed, sinkErr: errors.Join(errors.New("id too long"), connector.ErrRejected), wantCode: 422, wantErr: "unprocessable", wantMsg: "id too long"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -13,9 +13,12 @@ import (
 	"time"
 
 	"github.com/socialdesk/socialdesk/internal/api"
+	"github.com/socialdesk/socialdesk/internal/channels"
+	"github.com/socialdesk/socialdesk/internal/chat"
 	"github.com/socialdesk/socialdesk/internal/community"
 	"github.com/socialdesk/socialdesk/internal/desk"
 	"github.com/socialdesk/socialdesk/internal/finder"
+	"github.com/socialdesk/socialdesk/internal/ingest"
 	"github.com/socialdesk/socialdesk/internal/privacy"
 	"github.com/socialdesk/socialdesk/internal/search"
 	"github.com/socialdesk/socialdesk/internal/sso"
@@ -39,6 +42,16 @@ type Config struct {
 	// QuestionEscalateAfter is how long a community question waits for an
 	// answer before it becomes a ticket; 0 means 4 business hours.
 	QuestionEscalateAfter time.Duration
+	// SecretKey seals channel secrets (SOCIALDESK_SECRET_KEY); empty means
+	// the key file in DataDir, created on first use.
+	SecretKey string
+	// ChannelFactories adds connector kinds (email, mastodon, ...) to the
+	// built-in webhook and Slack.
+	ChannelFactories map[string]channels.Factory
+	// Ingest and Outbound tune the channel pipeline and the reply worker;
+	// Desk and Senders are filled in by Open.
+	Ingest   ingest.Options
+	Outbound ingest.OutboundOptions
 	// SSO, when set, signs people in through an OpenID Connect provider.
 	// OIDC builds one from its settings when SSO is nil and OIDC.Issuer
 	// is set.
@@ -56,9 +69,14 @@ type App struct {
 	Finder *finder.Finder
 	// Community is the Q&A and knowledge base service.
 	Community *community.Service
-	Handler   http.Handler
-	log       *slog.Logger
-	workers   []func(ctx context.Context)
+	// Channels runs the connectors, Ingest is the one way into the queue
+	// and Outbound sends replies back out.
+	Channels *channels.Registry
+	Ingest   *ingest.Pipeline
+	Outbound *ingest.Outbound
+	Handler  http.Handler
+	log      *slog.Logger
+	workers  []func(ctx context.Context)
 }
 
 // Open connects to the database, migrates it and builds the handlers.
@@ -84,12 +102,20 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		}
 		cfg.SSO = ssoBridge{p}
 	}
-	w, err := web.New(svc, web.Options{Logger: log, SecureCookies: cfg.SecureCookies, SSO: cfg.SSO, Nav: community.Nav()})
+	nav := append(community.Nav(),
+		web.NavLink{Label: "Chat", Href: "/chat/widget"},
+		web.NavLink{Label: "Held messages", Href: "/channels/held", Staff: true},
+		web.NavLink{Label: "Channels", Href: "/admin/channels", Admin: true})
+	w, err := web.New(svc, web.Options{Logger: log, SecureCookies: cfg.SecureCookies, SSO: cfg.SSO, Nav: nav})
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
 	a := &App{Config: cfg, DB: db, Desk: svc, Web: w, API: api.New(svc, log), log: log}
+	if err := a.openChannels(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	a.workers = append(a.workers, a.escalationLoop)
 	if err := a.addSearch(ctx); err != nil {
 		db.Close()
@@ -155,6 +181,8 @@ func (a *App) buildHandler() http.Handler {
 	mux := http.NewServeMux()
 	a.Web.Register(mux)
 	a.API.Register(mux)
+	mux.HandleFunc("POST /hooks/{channel}", a.Channels.ServeHook)
+	mux.HandleFunc("GET /metrics", a.Channels.Metrics)
 	mux.HandleFunc("GET /healthz", a.healthz)
 	return web.SecurityHeaders(mux, "/chat/widget")
 }
@@ -256,4 +284,46 @@ func (a *App) escalationLoop(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// openChannels builds the channel registry, the ingest pipeline, the
+// outbound worker and their pages, and adds the workers.
+func (a *App) openChannels(ctx context.Context) error {
+	key, err := channels.LoadKey(a.Config.SecretKey, a.Config.DataDir)
+	if err != nil {
+		return err
+	}
+	factories := channels.BuiltinFactories()
+	for k, f := range a.Config.ChannelFactories {
+		factories[k] = f
+	}
+	a.Channels = channels.New(channels.Options{DB: a.DB, Key: key, Factories: factories, Logger: a.log})
+	in := a.Config.Ingest
+	in.Desk, in.Logger, in.Kind = a.Desk, a.log, a.Channels.Kind
+	if in.BaseURL == "" {
+		in.BaseURL = a.Config.BaseURL
+	}
+	a.Ingest = ingest.New(in)
+	if err := a.Ingest.LoadPolicy(ctx); err != nil {
+		return err
+	}
+	a.Channels.SetSink(a.Ingest)
+	if err := a.Channels.Reload(ctx); err != nil {
+		return err
+	}
+	out := a.Config.Outbound
+	out.Desk, out.Senders, out.Logger = a.Desk, a.Channels, a.log
+	a.Outbound = ingest.NewOutbound(out)
+	pages, err := channels.NewPages(channels.PagesOptions{Registry: a.Channels, Pipeline: a.Ingest, Desk: a.Desk, Web: a.Web})
+	if err != nil {
+		return err
+	}
+	a.Web.Add(pages.Routes()...)
+	ch, err := chat.New(chat.Options{Desk: a.Desk, Pipeline: a.Ingest, Web: a.Web, Logger: a.log})
+	if err != nil {
+		return err
+	}
+	a.Web.Add(ch.Routes()...)
+	a.workers = append(a.workers, a.Channels.Run, a.Outbound.Run)
+	return nil
 }

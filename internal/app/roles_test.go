@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/socialdesk/socialdesk/connector"
 	"github.com/socialdesk/socialdesk/internal/app"
 	"github.com/socialdesk/socialdesk/internal/apptest"
 	"github.com/socialdesk/socialdesk/internal/community"
@@ -74,6 +75,19 @@ var routeAccess = map[string]string{
 	"GET /admin/policy":                     admin,
 	"POST /admin/policy":                    admin,
 	"GET /admin/audit":                      admin,
+	"GET /admin/channels":                   admin,
+	"POST /admin/channels":                  admin,
+	"POST /admin/channels/policy":           admin,
+	"POST /admin/channels/{name}/enable":    admin,
+	"POST /admin/channels/{name}/disable":   admin,
+	"POST /admin/channels/{name}/remove":    admin,
+	"GET /channels/held":                    staff,
+	"POST /channels/held/{id}/link":         staff,
+	"GET /chat/widget":                      user,
+	"GET /chat/widget.js":                   public,
+	"GET /chat/embed.js":                    public,
+	"GET /chat/messages":                    user,
+	"POST /chat/messages":                   user,
 	"GET /api/v1/openapi.json":              public,
 	"GET /search":                           user,
 	"GET /search/open":                      user,
@@ -199,6 +213,17 @@ func TestEveryRouteAsEveryRole(t *testing.T) {
 	}
 	msgs, _ := e.App.DB.Messages(ctx, tk.ID)
 	attachmentID := msgs[0].Attachments[0].ID
+	// A channel to switch on and off, and a message held for review.
+	if err := e.App.Channels.Add(e.As("admin"), "rolecheck", "webhook", `{"secret":"a-secret-of-enough-length"}`, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.App.Ingest.Deliver(ctx, connector.Inbound{Channel: "rolecheck", ExternalID: "r1", Author: connector.Author{ID: "stranger"}, Text: "hello"}); err != nil {
+		t.Fatal(err)
+	}
+	held, err := e.App.Ingest.Held(e.As("agent"))
+	if err != nil || len(held) != 1 {
+		t.Fatalf("held: %v %v", held, err)
+	}
 	params := map[string]string{
 		"/tickets/{id}":             fmt.Sprint("/tickets/", tk.ID),
 		"/api/v1/tickets/{id}":      fmt.Sprint("/api/v1/tickets/", tk.ID),
@@ -214,6 +239,8 @@ func TestEveryRouteAsEveryRole(t *testing.T) {
 		"/api/v1/questions/{id}":    fmt.Sprint("/api/v1/questions/", q.ID),
 		"/api/v1/answers/{id}":      fmt.Sprint("/api/v1/answers/", ans.ID),
 		"/api/v1/articles/{id}":     fmt.Sprint("/api/v1/articles/", art.ID),
+		"/admin/channels/{name}":    "/admin/channels/rolecheck",
+		"/channels/held/{id}":       fmt.Sprint("/channels/held/", held[0].ID),
 	}
 	path := func(pattern string) string {
 		for k, v := range params {

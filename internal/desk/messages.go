@@ -3,6 +3,7 @@ package desk
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/socialdesk/socialdesk"
@@ -28,6 +29,30 @@ func isExternalChannel(kind string) bool {
 		return false
 	}
 	return true
+}
+
+// prefersChannel reports whether replies on a ticket raised in the portal
+// (or by phone) should also go out on a channel: the requester lists
+// preferred channels and has an identity on one of them. Chat tickets are
+// answered in the chat itself.
+func (s *Service) prefersChannel(ctx context.Context, t *socialdesk.Ticket) bool {
+	if t.Channel == "chat" {
+		return false
+	}
+	p, err := s.db.Person(ctx, t.RequesterID)
+	if err != nil || len(p.PreferredChannels) == 0 {
+		return false
+	}
+	ids, err := s.db.Identities(ctx, p.ID)
+	if err != nil {
+		return false
+	}
+	for _, id := range ids {
+		if isExternalChannel(id.Channel) && slices.Contains(p.PreferredChannels, id.Channel) {
+			return true
+		}
+	}
+	return false
 }
 
 // AddMessage adds a reply or an internal note. The first public reply by
@@ -72,7 +97,7 @@ func (s *Service) AddMessage(ctx context.Context, ticketID int64, in NewMessage)
 		m.Direction = "note"
 	case staff:
 		m.Direction = "out"
-		if isExternalChannel(t.Channel) {
+		if isExternalChannel(t.Channel) || s.prefersChannel(ctx, t) {
 			m.DeliveryState = "queued"
 		}
 	default:

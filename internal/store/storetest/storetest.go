@@ -40,6 +40,8 @@ func Run(t *testing.T, open Opener) {
 		{"CommunityQA", testCommunityQA},
 		{"EscalationClaim", testEscalationClaim},
 		{"Articles", testArticles},
+		{"Channels", testChannels},
+		{"HeldThreadsAcksOutbound", testHeldAndThreads},
 		{"Migrate twice", func(t *testing.T, db *store.DB) {
 			if err := db.Migrate(context.Background()); err != nil {
 				t.Fatalf("second migrate: %v", err)

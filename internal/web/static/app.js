@@ -34,6 +34,10 @@
         return;
       }
       var m = location.pathname.match(/^\/tickets\/(\d+)$/);
+      if (m && String(change.ticket_id) === m[1] && change.kind === "message") {
+        appendNewMessages();
+        return;
+      }
       if (m && String(change.ticket_id) === m[1] && !document.getElementById("live-note")) {
         var note = document.createElement("p");
         note.id = "live-note";
@@ -45,6 +49,28 @@
         note.appendChild(a);
         document.getElementById("main").prepend(note);
       }
+    });
+  }
+
+  // appendNewMessages fetches the ticket page and adds the messages this
+  // page does not show yet above the reply form, leaving the form (and
+  // whatever the agent is typing) alone.
+  function appendNewMessages() {
+    var latest = document.getElementById("latest");
+    if (!latest) return;
+    fetch(location.pathname, { credentials: "same-origin" }).then(function (r) {
+      return r.ok ? r.text() : null;
+    }).then(function (html) {
+      if (html === null) return;
+      var doc = new DOMParser().parseFromString(html, "text/html");
+      doc.querySelectorAll(".thread .msg[id]").forEach(function (msg) {
+        var mine = document.getElementById(msg.id);
+        if (mine) {
+          mine.replaceWith(document.importNode(msg, true)); // delivery state may have changed
+        } else {
+          latest.parentNode.insertBefore(document.importNode(msg, true), latest);
+        }
+      });
     });
   }
 
