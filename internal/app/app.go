@@ -125,6 +125,11 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		db.Close()
 		return nil, err
 	}
+	a.Finder.AddSource(communityDocs{db: a.DB, now: a.Desk.Now})
+	a.Finder.SetURL(search.TypeQuestion, func(id string) string { return "/community/questions/" + id })
+	a.Finder.SetURL(search.TypeAnswer, func(id string) string { return "/community/answers/" + id })
+	a.Finder.SetURL(search.TypeArticle, func(id string) string { return "/kb/" + id })
+	a.AddWorker(a.refreshCommunitySearch)
 	// Every source is registered: build the search index from the database.
 	if err := a.Finder.Build(ctx); err != nil {
 		db.Close()
@@ -162,7 +167,7 @@ func (a *App) addSearch(ctx context.Context) error {
 func (a *App) addCommunity() error {
 	redactor := privacy.New(privacy.Options{Kinds: privacy.AllKinds()})
 	a.Community = community.New(community.Options{Desk: a.Desk, Logger: a.log, EscalateAfter: a.Config.QuestionEscalateAfter,
-		Redactor: community.PrivacyRedactor(redactor), Similar: community.NewSearchSimilar(search.New(search.Options{Now: a.Config.Now}))})
+		Redactor: community.PrivacyRedactor(redactor), Similar: community.NewSearchSimilar(a.Finder.Index())})
 	if err := a.Community.LoadIndex(context.Background()); err != nil {
 		return err
 	}

@@ -25,7 +25,15 @@ type Env struct {
 	// plus "employee2" for a second employee.
 	People map[string]*socialdesk.Person
 	Tokens map[string]string
+
+	startWorkers func()
+	waitWorkers  func()
 }
+
+// StartWorkers runs the app's background jobs (search indexing, SLA
+// escalation, outbound replies, ...) until the test ends. Tests that drive
+// a job by hand leave them off.
+func (e *Env) StartWorkers() { e.startWorkers() }
 
 // Roles lists the keys of Env.People.
 var Roles = []string{"employee", "employee2", "contractor", "agent", "knowledge_manager", "admin"}
@@ -63,12 +71,14 @@ func New(t testing.TB, opts ...func(*app.Config)) *Env {
 	}
 	e.Server = httptest.NewServer(a.Handler)
 	wctx, stop := context.WithCancel(context.Background())
-	wait := a.StartWorkers(wctx)
+	e.startWorkers = func() { e.waitWorkers = a.StartWorkers(wctx) }
 	t.Cleanup(func() {
 		a.Web.Close()
 		e.Server.Close()
 		stop()
-		wait()
+		if e.waitWorkers != nil {
+			e.waitWorkers()
+		}
 		a.Close()
 	})
 	return e

@@ -49,6 +49,7 @@ func get(t *testing.T, e *apptest.Env, role, q string, ua string) (apiResult, in
 
 func TestSearchAPIContextPermissionsAndLog(t *testing.T) {
 	e := apptest.New(t)
+	e.StartWorkers()
 	f := e.App.Finder
 	// Two answers to the same problem; which one fits depends on the device.
 	f.Upsert(search.Doc{Type: search.TypeArticle, ID: "1", Title: "Wi-Fi on iPad: forget the network and rejoin CORP-WIFI", Body: "Settings, Wi-Fi, forget this network, then join again with your new password.", Verified: true,

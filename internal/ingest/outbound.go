@@ -142,6 +142,11 @@ var errNoRoute = errors.New("no connector can deliver this reply")
 // send tries one message and records the outcome.
 func (o *Outbound) send(ctx context.Context, m *socialdesk.Message) (bool, error) {
 	sys := desk.SystemContext(ctx)
+	now := o.desk.Now()
+	claimed, err := o.db.ClaimDelivery(ctx, m.ID, now, now.Add(o.opts.SendTimeout+time.Minute))
+	if err != nil || !claimed {
+		return false, err
+	}
 	channel, sender, out, err := o.route(ctx, m)
 	if err == nil {
 		sctx, cancel := context.WithTimeout(ctx, o.opts.SendTimeout)

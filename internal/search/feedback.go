@@ -42,7 +42,7 @@ func (ix *Index) feedback(qts []qterm, cands []candidate) []qterm {
 			if !ok || have[t] || isNumeric(t) || len(t) < 3 {
 				continue
 			}
-			df := float64(len(ix.post[id].docs))
+			df := float64(ix.post[id].live)
 			if df < 2 {
 				continue
 			}

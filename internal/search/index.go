@@ -1,6 +1,7 @@
 package search
 
 import (
+	"reflect"
 	"runtime"
 	"strings"
 	"sync"
@@ -31,6 +32,10 @@ type Options struct {
 type postings struct {
 	docs []uint32
 	tf   [numFields][]uint16
+	// live counts the alive documents in docs; replaced and deleted
+	// documents stay in docs (skipped while scoring) but must not inflate
+	// the document frequency.
+	live int32
 }
 
 // entry is one stored document.
@@ -38,6 +43,9 @@ type entry struct {
 	doc   Doc
 	key   string
 	alive bool
+	// terms are the document's term ids, to keep document frequencies
+	// right when it is removed.
+	terms []uint32
 }
 
 // Visibility flags, one byte per document so that filtering many
@@ -185,6 +193,11 @@ func (ix *Index) Upsert(d Doc) {
 	d.Type = strings.ToLower(d.Type)
 	ix.mu.RLock()
 	syn := ix.syn
+	if num, ok := ix.byKey[docKey(d.Type, d.ID)]; ok && reflect.DeepEqual(ix.docs[num].doc, d) {
+		// Unchanged: nothing to do, and no dead copy left behind.
+		ix.mu.RUnlock()
+		return
+	}
 	ix.mu.RUnlock()
 	ft := ix.fieldTerms(&d, syn)
 	ix.mu.Lock()
@@ -201,7 +214,8 @@ func (ix *Index) insertLocked(d Doc, ft analysed) {
 		ix.removeLocked(old)
 	}
 	num := uint32(len(ix.docs))
-	ix.docs = append(ix.docs, &entry{doc: d, key: key, alive: true})
+	e := &entry{doc: d, key: key, alive: true, terms: make([]uint32, 0, len(ft.tf))}
+	ix.docs = append(ix.docs, e)
 	fl := mAlive | typeCodes[d.Type]<<typeShift
 	if d.Quarantined {
 		fl |= mQuarantined
@@ -230,6 +244,8 @@ func (ix *Index) insertLocked(d Doc, ft analysed) {
 		}
 		p := &ix.post[id]
 		p.docs = append(p.docs, num)
+		p.live++
+		e.terms = append(e.terms, id)
 		for f := range numFields {
 			p.tf[f] = append(p.tf[f], c[f])
 		}
@@ -248,6 +264,10 @@ func (ix *Index) removeLocked(num uint32) {
 	for f := range numFields {
 		ix.lenSum[f] -= int64(ix.dlen[num][f])
 	}
+	for _, id := range e.terms {
+		ix.post[id].live--
+	}
+	e.terms = nil
 	// Free the text; postings keep pointing at the dead number and are
 	// skipped while scoring.
 	e.doc = Doc{Type: e.doc.Type, ID: e.doc.ID}

@@ -120,7 +120,7 @@ func (ix *Index) analyseQuery(text string) []qterm {
 		}
 		df := 0
 		if id, ok := ix.termID[t]; ok {
-			df = len(ix.post[id].docs)
+			df = int(ix.post[id].live)
 			w := 1.0
 			switch {
 			case inPhrase[i]:
@@ -148,7 +148,7 @@ func (ix *Index) analyseQuery(text string) []qterm {
 				if ct == t {
 					continue
 				}
-				cdf := len(ix.post[id].docs)
+				cdf := int(ix.post[id].live)
 				if df > 0 && cdf <= df*5 {
 					continue
 				}
@@ -314,7 +314,7 @@ func (ix *Index) score(qts []qterm, q Query, k int, total *int) []candidate {
 	for _, qi := range order {
 		qt := qts[qi]
 		p := &ix.post[qt.id]
-		df := float64(len(p.docs))
+		df := float64(p.live)
 		idf := math.Log(1 + (n-df+0.5)/(df+0.5))
 		w := idf * qt.weight
 		onlyKnown := len(s.touched) > 0 && (df > n/100 && df > 1000 || len(s.touched) > maxAccumulators)

@@ -275,3 +275,21 @@ func TestQualityBoosts(t *testing.T) {
 		}
 	}
 }
+
+// TestReplacedDocumentsDoNotSkewRanking: replacing a document many times
+// must not inflate document frequencies (which once turned scores negative
+// and made boosts demote instead of promote).
+func TestReplacedDocumentsDoNotSkewRanking(t *testing.T) {
+	ix := New(Options{})
+	plain := Doc{Type: TypeAnswer, ID: "1", Title: "Outlook asks for password", Body: "restart the laptop"}
+	verified := Doc{Type: TypeAnswer, ID: "2", Title: "Outlook asks for password", Body: "clear the saved credentials", Verified: true}
+	for i := range 20 {
+		plain.Helpful = i // a real change each time
+		ix.Upsert(plain)
+		ix.Upsert(verified)
+	}
+	res := ix.Search(Query{Text: "outlook password", Viewer: Viewer{ID: 9}})
+	if len(res.Items) != 2 || res.Items[0].ID != "2" || res.Items[1].Score <= 0 {
+		t.Fatalf("after replacements: %+v", res.Items)
+	}
+}

@@ -320,3 +320,25 @@ func (db *DB) MoveThread(ctx context.Context, channel, threadID string, ticketID
 	_, err := db.exec(ctx, db.w, `INSERT INTO channel_threads (channel, thread_id, ticket_id) VALUES (?, ?, ?) ON CONFLICT (channel, thread_id) DO UPDATE SET ticket_id = excluded.ticket_id`, channel, threadID, ticketID)
 	return err
 }
+
+// ClaimDelivery reserves a queued message for one sender until leaseUntil,
+// so two workers (or two nodes) never send the same reply at once. It
+// reports false when another worker holds it or its next attempt is not
+// due. A sender that dies loses the lease when it expires, and the reply is
+// tried again.
+func (db *DB) ClaimDelivery(ctx context.Context, messageID int64, now, leaseUntil time.Time) (bool, error) {
+	claimed := false
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := db.exec(ctx, tx, `INSERT INTO outbound_attempts (message_id, attempts, next_at, last_error) VALUES (?, 0, 0, '') ON CONFLICT (message_id) DO NOTHING`, messageID); err != nil {
+			return err
+		}
+		res, err := db.exec(ctx, tx, `UPDATE outbound_attempts SET next_at = ? WHERE message_id = ? AND next_at <= ?`, toMicros(leaseUntil), messageID, toMicros(now))
+		if err != nil {
+			return err
+		}
+		n, _ := res.RowsAffected()
+		claimed = n == 1
+		return nil
+	})
+	return claimed, err
+}

@@ -37,6 +37,7 @@ func Run(t *testing.T, open Opener) {
 		{"AuditAppendOnly", testAudit},
 		{"Attachments", testAttachments},
 		{"SearchLog", testSearchLog},
+		{"ClaimDelivery", testClaimDelivery},
 		{"CommunityQA", testCommunityQA},
 		{"EscalationClaim", testEscalationClaim},
 		{"Articles", testArticles},
