@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"time"
 
 	"github.com/socialdesk/socialdesk/internal/app"
 	"github.com/socialdesk/socialdesk/internal/demo"
@@ -20,6 +21,10 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	baseURL := fs.String("base-url", "", "public URL of this server, for links in replies (default http://ADDR)")
 	secure := fs.Bool("secure-cookies", false, "mark cookies Secure; turn on whenever socialdesk is served over HTTPS")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	natsURL := fs.String("nats-url", "", "NATS URL (nats://host:4222); with --database-url, several nodes share the work")
+	nodeID := fs.String("node-id", "", "this node's name in a cluster (default: random)")
+	clusterName := fs.String("cluster-name", "socialdesk", "prefix of the cluster's NATS stream and subjects")
+	escalationEvery := fs.Duration("escalation-every", 15*time.Second, "how often SLA warnings and breaches are checked")
 	oidcIssuer := fs.String("oidc-issuer", "", "OpenID Connect issuer URL; turns on single sign-on")
 	oidcClient := fs.String("oidc-client-id", "", "OpenID Connect client id")
 	oidcSecret := fs.String("oidc-client-secret", "", "OpenID Connect client secret")
@@ -47,7 +52,8 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	base := strings.TrimSuffix(url, "/")
 	oidc := sso.Config{Issuer: *oidcIssuer, ClientID: *oidcClient, ClientSecret: *oidcSecret, RedirectURL: base + "/auth/callback", RoleGroups: roles}
-	a, err := common.openApp(ctx, app.Config{BaseURL: base, SecureCookies: *secure, Logger: log, OIDC: oidc, SecretKey: getenv("SOCIALDESK_SECRET_KEY")})
+	a, err := common.openApp(ctx, app.Config{BaseURL: base, SecureCookies: *secure, Logger: log, OIDC: oidc,
+		NATSURL: *natsURL, NodeID: *nodeID, ClusterName: *clusterName, EscalationEvery: *escalationEvery, SecretKey: getenv("SOCIALDESK_SECRET_KEY")})
 	if err != nil {
 		ln.Close()
 		return err

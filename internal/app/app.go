@@ -15,6 +15,7 @@ import (
 	"github.com/socialdesk/socialdesk/internal/api"
 	"github.com/socialdesk/socialdesk/internal/channels"
 	"github.com/socialdesk/socialdesk/internal/chat"
+	"github.com/socialdesk/socialdesk/internal/cluster"
 	"github.com/socialdesk/socialdesk/internal/community"
 	"github.com/socialdesk/socialdesk/internal/desk"
 	"github.com/socialdesk/socialdesk/internal/finder"
@@ -52,6 +53,12 @@ type Config struct {
 	// Desk and Senders are filled in by Open.
 	Ingest   ingest.Options
 	Outbound ingest.OutboundOptions
+	// NATSURL, when set, joins a cluster: connectors publish to NATS
+	// JetStream and every node stores from the shared stream. NodeID names
+	// this process; ClusterName prefixes the stream and subjects.
+	NATSURL     string
+	NodeID      string
+	ClusterName string
 	// SSO, when set, signs people in through an OpenID Connect provider.
 	// OIDC builds one from its settings when SSO is nil and OIDC.Issuer
 	// is set.
@@ -74,6 +81,7 @@ type App struct {
 	Channels *channels.Registry
 	Ingest   *ingest.Pipeline
 	Outbound *ingest.Outbound
+	Cluster  *cluster.Node
 	Handler  http.Handler
 	log      *slog.Logger
 	workers  []func(ctx context.Context)
@@ -117,6 +125,12 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	a.workers = append(a.workers, a.escalationLoop)
+	if cfg.NATSURL != "" {
+		if err := a.joinCluster(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	if err := a.addSearch(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -216,8 +230,34 @@ func (a *App) healthz(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte("ok\n"))
 }
 
-// Close releases the database.
-func (a *App) Close() error { return a.DB.Close() }
+// Close leaves the cluster and releases the database.
+func (a *App) Close() error {
+	if a.Cluster != nil {
+		a.Cluster.Close()
+	}
+	return a.DB.Close()
+}
+
+// joinCluster routes every connector's messages through NATS JetStream and
+// adds the worker that stores them from the shared stream.
+func (a *App) joinCluster(ctx context.Context) error {
+	if a.Config.NodeID == "" {
+		a.Config.NodeID = desk.RandomToken(6)
+	}
+	node, err := cluster.Connect(ctx, cluster.Options{URL: a.Config.NATSURL, Name: a.Config.ClusterName, NodeID: a.Config.NodeID,
+		Sink: a.Ingest, Broker: a.Desk.Broker(), Logger: a.log,
+		Known: func(ctx context.Context, channel, id string) bool {
+			_, err := a.DB.MessageByExternalID(ctx, channel, id)
+			return err == nil
+		}})
+	if err != nil {
+		return err
+	}
+	a.Cluster = node
+	a.Channels.SetSink(node)
+	a.AddWorker(node.Run)
+	return nil
+}
 
 // Serve serves HTTP on ln and runs the background workers until ctx ends,
 // then shuts down gracefully.
@@ -277,11 +317,22 @@ func (a *App) escalationLoop(ctx context.Context) {
 	}
 	t := time.NewTicker(every)
 	defer t.Stop()
+	holder := a.Config.NodeID
+	if holder == "" {
+		holder = "single"
+	}
 	for {
-		if n, err := a.Desk.RunEscalation(ctx, a.Desk.Now()); err != nil && ctx.Err() == nil {
-			a.log.Error("SLA escalation failed", "err", err)
-		} else if n > 0 {
-			a.log.Info("SLA steps fired", "count", n)
+		// With several nodes, one holds the lease and runs the scan; the
+		// compare-and-set in FireSLA keeps each step exactly-once even if
+		// two scans overlap at a lease hand-over.
+		if ok, err := a.DB.AcquireLease(ctx, "sla-escalation", holder, time.Now(), 3*every); err != nil && ctx.Err() == nil {
+			a.log.Error("SLA lease failed", "err", err)
+		} else if ok {
+			if n, err := a.Desk.RunEscalation(ctx, a.Desk.Now()); err != nil && ctx.Err() == nil {
+				a.log.Error("SLA escalation failed", "err", err)
+			} else if n > 0 {
+				a.log.Info("SLA steps fired", "count", n)
+			}
 		}
 		select {
 		case <-ctx.Done():

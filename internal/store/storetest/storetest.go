@@ -38,6 +38,7 @@ func Run(t *testing.T, open Opener) {
 		{"Attachments", testAttachments},
 		{"SearchLog", testSearchLog},
 		{"ClaimDelivery", testClaimDelivery},
+		{"Leases", testLeases},
 		{"CommunityQA", testCommunityQA},
 		{"EscalationClaim", testEscalationClaim},
 		{"Articles", testArticles},
