@@ -150,6 +150,24 @@ var routeAccess = map[string]string{
 	"GET /api/v1/articles":                     user,
 	"POST /api/v1/articles":                    staff,
 	"GET /api/v1/articles/{id}":                user,
+
+	// Analytics: staff only.
+	"GET /analytics":                staff,
+	"GET /analytics/digest":         staff,
+	"GET /analytics/problems":       staff,
+	"GET /analytics/problems.csv":   staff,
+	"GET /analytics/channels":       staff,
+	"GET /analytics/channels.csv":   staff,
+	"GET /analytics/sla":            staff,
+	"GET /analytics/sla.csv":        staff,
+	"GET /analytics/deflection":     staff,
+	"GET /analytics/deflection.csv": staff,
+	"GET /analytics/community":      staff,
+	"GET /analytics/community.csv":  staff,
+	"GET /analytics/searches":       staff,
+	"GET /analytics/searches.csv":   staff,
+	"GET /analytics/listening":      staff,
+	"GET /analytics/listening.csv":  staff,
 }
 
 var testRoles = []string{"anonymous", "employee", "contractor", "agent", "knowledge_manager", "admin"}

@@ -302,3 +302,31 @@ func (db *DB) ClaimDigest(ctx context.Context, recipient, week string, at time.T
 	}
 	return err == nil, err
 }
+
+// SLAStates counts the open tickets by SLA state at now: "breached" (a
+// target was missed), "paused" (the clock is stopped), "at_risk" (a
+// target falls due within the hour), "running" and "none" (no clock).
+func (db *DB) SLAStates(ctx context.Context, now time.Time) (map[string]int, error) {
+	n, soon := toMicros(now), toMicros(now.Add(time.Hour))
+	rows, err := db.query(ctx, db.db, `SELECT CASE
+		WHEN sla_breached = 1 OR (next_due > 0 AND next_due < ?) THEN 'breached'
+		WHEN paused_since > 0 THEN 'paused'
+		WHEN next_due > 0 AND next_due < ? THEN 'at_risk'
+		WHEN next_due > 0 THEN 'running'
+		ELSE 'none' END AS s, COUNT(*)
+		FROM tickets WHERE state NOT IN ('resolved', 'closed') GROUP BY 1`, n, soon)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{"breached": 0, "paused": 0, "at_risk": 0, "running": 0, "none": 0}
+	for rows.Next() {
+		var s string
+		var c int
+		if err := rows.Scan(&s, &c); err != nil {
+			return nil, err
+		}
+		out[s] = c
+	}
+	return out, rows.Err()
+}
