@@ -31,8 +31,8 @@ type Section struct {
 	Rows    [][]string
 }
 
-// WriteCSV writes every section's table: a line with the section title,
-// the header, the rows and a blank line between sections.
+// WriteCSV writes every section's table: a line "section,<title>", the
+// header, the rows and a blank line between sections.
 func (r *Report) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	for i, s := range r.Sections {
@@ -41,7 +41,7 @@ func (r *Report) WriteCSV(w io.Writer) error {
 				return err
 			}
 		}
-		if err := cw.Write([]string{s.Title}); err != nil {
+		if err := cw.Write([]string{"section", s.Title}); err != nil {
 			return err
 		}
 		if err := cw.Write(s.Columns); err != nil {
@@ -70,11 +70,11 @@ func ReadCSV(rd io.Reader) ([]Section, error) {
 	var cur *Section
 	for _, rec := range recs {
 		switch {
-		case len(rec) == 1 && rec[0] == "":
-			cur = nil
-		case cur == nil:
-			out = append(out, Section{Title: rec[0]})
+		case len(rec) == 2 && rec[0] == "section":
+			out = append(out, Section{Title: rec[1]})
 			cur = &out[len(out)-1]
+		case cur == nil:
+			return nil, fmt.Errorf("the CSV does not start with a section line")
 		case cur.Columns == nil:
 			cur.Columns = rec
 		default:
@@ -155,4 +155,3 @@ func orNone(s string) string {
 	return s
 }
 
-var _ = fmt.Sprint

@@ -1,0 +1,130 @@
+package insight_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/socialdesk/socialdesk/internal/insight"
+)
+
+func TestSeededNumbers(t *testing.T) {
+	s := seed(t)
+	sla := s.csv(t, "/analytics/sla.csv?"+rangeQuery)
+	for _, c := range []struct{ title, key, col, want string }{
+		{"By group", "Network", "Tickets", "4"},
+		{"By group", "Network", "Response met", "3 of 4"},
+		{"By group", "Network", "Response SLA", "75%"},
+		{"By group", "Network", "Resolution met", "2 of 4"},
+		{"By group", "Network", "Resolution SLA", "50%"},
+		{"By group", "Network", "Median first response (h)", "0.8"},
+		{"By group", "(unassigned)", "Response SLA", "-"},
+		{"By priority", "P2", "Response SLA", "75%"},
+		{"By priority", "P3", "Tickets", "1"},
+	} {
+		if got := cell(t, sla, c.title, c.key, c.col); got != c.want {
+			t.Errorf("sla %s/%s/%s = %q, want %q", c.title, c.key, c.col, got, c.want)
+		}
+	}
+
+	pr := s.csv(t, "/analytics/problems.csv?"+rangeQuery)
+	if got := cell(t, pr, "Tickets by service and category", "VPN / Access", "Tickets"); got != "3" {
+		t.Errorf("VPN / Access tickets = %q, want 3", got)
+	}
+	if got := cell(t, pr, "Trend of the top five", "2026-03-04", "Printing / Jam"); got != "1" {
+		t.Errorf("Printing on 2026-03-04 = %q, want 1", got)
+	}
+	if got := cell(t, pr, "Community questions by tag", "vpn", "Questions"); got != "1" {
+		t.Errorf("vpn questions = %q, want 1", got)
+	}
+	// The site filter keeps only the Paris requester's ticket.
+	paris := s.csv(t, "/analytics/problems.csv?"+rangeQuery+"&site=Paris")
+	if n := len(paris[0].Rows); n != 1 || paris[0].Rows[0][0] != "Printing / Jam" {
+		t.Errorf("site=Paris rows = %v, want only Printing / Jam", paris[0].Rows)
+	}
+	// The group filter leaves the Printing ticket out.
+	grp := s.csv(t, "/analytics/channels.csv?"+rangeQuery+"&group="+itoa(s.group.ID))
+	if got := cell(t, grp, "Tickets by channel", "portal", "Tickets"); got != "2" {
+		t.Errorf("Network portal tickets = %q, want 2", got)
+	}
+	if got := cell(t, grp, "Tickets by channel", "email", "Share"); got != "25%" {
+		t.Errorf("Network email share = %q, want 25%%", got)
+	}
+
+	def := s.csv(t, "/analytics/deflection.csv?"+rangeQuery)
+	for col, want := range map[string]string{"Deflections": "2", "Searches solved": "1", "Tickets created": "5", "Deflection rate": "37.5%"} {
+		if got := cell(t, def, "Deflection by period", "Total", col); got != want {
+			t.Errorf("deflection total %s = %q, want %q", col, got, want)
+		}
+	}
+
+	com := s.csv(t, "/analytics/community.csv?"+rangeQuery)
+	for key, want := range map[string]string{"Questions asked": "2", "Answered share": "50%", "Verified share": "50%",
+		"Median time to first answer (h)": "2.0", "Active helpers": "1"} {
+		if got := cell(t, com, "Community summary", key, "Value"); got != want {
+			t.Errorf("community %s = %q, want %q", key, got, want)
+		}
+	}
+
+	se := s.csv(t, "/analytics/searches.csv?"+rangeQuery)
+	if got := cell(t, se, "Searches that found nothing", "vpn android", "Times"); got != "1" {
+		t.Errorf("vpn android = %q", got)
+	}
+	if got := cell(t, se, "Searches with no click", "printer", "Times"); got != "1" {
+		t.Errorf("printer = %q", got)
+	}
+	if secs := s.csv(t, "/analytics/searches.csv?"+rangeQuery); len(secs[2].Rows) != 1 {
+		t.Errorf("no-click rows = %v, want only printer (the solved search had a click)", secs[2].Rows)
+	}
+
+	if status, body := s.get(t, "agent", "/analytics/listening?"+rangeQuery); status != 200 || !strings.Contains(body, "No listening data yet") {
+		t.Errorf("listening page: %d, missing the no-data message", status)
+	}
+	if status, _ := s.get(t, "agent", "/analytics/sla?from=2026-13-01"); status != 422 {
+		t.Errorf("bad date: status %d, want 422", status)
+	}
+	if status, _ := s.get(t, "employee", "/analytics/sla.csv?"+rangeQuery); status == 200 {
+		t.Error("an employee downloaded analytics")
+	}
+}
+
+func TestDigestsOncePerWeek(t *testing.T) {
+	s := seed(t)
+	ctx := context.Background()
+	// Two more VPN tickets this week make it an emerging problem.
+	now := day0.AddDate(0, 0, 6)
+	svc := s.e.App.Insight
+	n, err := svc.SendDigests(ctx, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One group (Network) and one knowledge manager.
+	if n != 2 {
+		t.Fatalf("sent %d digests, want 2", n)
+	}
+	again, err := svc.SendDigests(ctx, now.Add(time.Hour))
+	if err != nil || again != 0 {
+		t.Fatalf("second run in the same week sent %d (%v), want 0", again, err)
+	}
+	next, err := svc.SendDigests(ctx, now.AddDate(0, 0, 7))
+	if err != nil || next != 2 {
+		t.Fatalf("next week sent %d (%v), want 2", next, err)
+	}
+	notes, err := s.e.App.DB.Notifications(ctx, s.e.People["knowledge_manager"].ID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var digest string
+	for _, n := range notes {
+		if n.Kind == "digest" {
+			digest = n.Text
+		}
+	}
+	if !strings.Contains(digest, "Outlook search is empty") || !strings.Contains(digest, "VPN / Access: 3 tickets (was 0)") {
+		t.Errorf("knowledge manager digest lacks the unanswered question or the emerging problem:\n%s", digest)
+	}
+	if insight.Week(now) != "2026-W10" {
+		t.Errorf("week key %s", insight.Week(now))
+	}
+}
