@@ -81,11 +81,11 @@ type App struct {
 	Outbound *ingest.Outbound
 	// Insight serves the analytics pages and sends the weekly digests;
 	// Metrics is /metrics.
-	Insight  *insight.Service
-	Metrics  *insight.Metrics
-	Handler  http.Handler
-	log      *slog.Logger
-	workers  []func(ctx context.Context)
+	Insight *insight.Service
+	Metrics *insight.Metrics
+	Handler http.Handler
+	log     *slog.Logger
+	workers []func(ctx context.Context)
 }
 
 // Open connects to the database, migrates it and builds the handlers.

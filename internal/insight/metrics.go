@@ -31,7 +31,7 @@ type Metrics struct {
 
 type reqKey struct {
 	pattern, method string
-	status         int
+	status          int
 }
 
 type histogram struct {

@@ -177,9 +177,9 @@ func (s *Service) channels(ctx context.Context, f Filter) (*Report, error) {
 
 // slaStats accumulates SLA outcomes for one group or priority.
 type slaStats struct {
-	tickets                    int
-	respMet, respDue           int
-	resMet, resDue             int
+	tickets                   int
+	respMet, respDue          int
+	resMet, resDue            int
 	firstResponse, resolution []time.Duration
 }
 

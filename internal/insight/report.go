@@ -154,4 +154,3 @@ func orNone(s string) string {
 	}
 	return s
 }
-

@@ -86,15 +86,17 @@ func (s *Service) Report(ctx context.Context, name string, f Filter) (*Report, e
 
 // pageData is what the analytics template gets.
 type pageData struct {
-	Page    string
-	Filter  Filter
-	Query   string
-	Links   []navLink
-	Groups  []*socialdesk.Group
-	Report  *Report
-	CSV     string
-	Digest  *Digest
-	Problem string
+	Page   string
+	Filter Filter
+	Query  string
+	// Overview links to /analytics with the same filters.
+	Overview string
+	Links    []navLink
+	Groups   []*socialdesk.Group
+	Report   *Report
+	CSV      string
+	Digest   *Digest
+	Problem  string
 	// Priorities are the choices of the priority filter.
 	Priorities []int
 }
@@ -107,6 +109,7 @@ type navLink struct {
 func (s *Service) data(r *http.Request, current string) (pageData, error) {
 	f, err := ParseFilter(r.URL.Query(), s.now())
 	d := pageData{Page: current, Filter: f, Query: f.Query().Encode(), Priorities: []int{1, 2, 3, 4, 5}}
+	d.Overview = "/analytics?" + d.Query
 	for _, p := range pages {
 		d.Links = append(d.Links, navLink{Label: p.Title, Href: "/analytics/" + p.Name + "?" + d.Query, Current: p.Name == current})
 	}
