@@ -201,7 +201,7 @@ func (a *App) addInsight() error {
 	a.Web.Add(in.Routes()...)
 	a.Web.AddNav(web.NavLink{Label: "Analytics", Href: "/analytics", Staff: true})
 	a.AddWorker(in.Worker())
-	a.Metrics = insight.NewMetrics(insight.MetricsOptions{DB: a.DB, Now: a.Desk.Now, Extra: a.Channels.Metrics})
+	a.Metrics = insight.NewMetrics(insight.MetricsOptions{DB: a.DB, Extra: a.Channels.Metrics})
 	return nil
 }
 

@@ -22,7 +22,6 @@ var durationBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
 // It is written by hand, like the channel metrics it includes.
 type Metrics struct {
 	db    *store.DB
-	now   func() time.Time
 	extra http.HandlerFunc
 	mu    sync.Mutex
 	reqs  map[reqKey]int64
@@ -42,8 +41,7 @@ type histogram struct {
 
 // MetricsOptions configures Metrics.
 type MetricsOptions struct {
-	DB  *store.DB
-	Now func() time.Time
+	DB *store.DB
 	// Extra serves more metrics appended to the output, such as the
 	// channel registry's.
 	Extra http.HandlerFunc
@@ -51,10 +49,7 @@ type MetricsOptions struct {
 
 // NewMetrics returns an empty set of metrics.
 func NewMetrics(opts MetricsOptions) *Metrics {
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	return &Metrics{db: opts.DB, now: opts.Now, extra: opts.Extra, reqs: map[reqKey]int64{}, hist: map[string]*histogram{}}
+	return &Metrics{db: opts.DB, extra: opts.Extra, reqs: map[reqKey]int64{}, hist: map[string]*histogram{}}
 }
 
 // statusWriter remembers the status code written.
@@ -165,7 +160,7 @@ func (m *Metrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m.mu.Unlock()
 
 	if m.db != nil {
-		if states, err := m.db.SLAStates(r.Context(), m.now()); err == nil {
+		if states, err := m.db.SLAStates(r.Context()); err == nil {
 			b.WriteString("# HELP socialdesk_open_tickets Open tickets by SLA state.\n# TYPE socialdesk_open_tickets gauge\n")
 			for _, s := range []string{"breached", "at_risk", "running", "paused", "none"} {
 				fmt.Fprintf(&b, "socialdesk_open_tickets{sla_state=%q} %d\n", s, states[s])

@@ -303,18 +303,17 @@ func (db *DB) ClaimDigest(ctx context.Context, recipient, week string, at time.T
 	return err == nil, err
 }
 
-// SLAStates counts the open tickets by SLA state at now: "breached" (a
-// target was missed), "paused" (the clock is stopped), "at_risk" (a
-// target falls due within the hour), "running" and "none" (no clock).
-func (db *DB) SLAStates(ctx context.Context, now time.Time) (map[string]int, error) {
-	n, soon := toMicros(now), toMicros(now.Add(time.Hour))
+// SLAStates counts the open tickets by SLA state: "breached" (a target
+// was missed), "paused" (the clock is stopped while pending), "at_risk" (a
+// warning has fired), "running" (a clock runs) and "none" (no clock).
+func (db *DB) SLAStates(ctx context.Context) (map[string]int, error) {
 	rows, err := db.query(ctx, db.db, `SELECT CASE
-		WHEN sla_breached = 1 OR (next_due > 0 AND next_due < ?) THEN 'breached'
+		WHEN sla_breached > 0 THEN 'breached'
 		WHEN paused_since > 0 THEN 'paused'
-		WHEN next_due > 0 AND next_due < ? THEN 'at_risk'
+		WHEN sla_warned > 0 THEN 'at_risk'
 		WHEN next_due > 0 THEN 'running'
 		ELSE 'none' END AS s, COUNT(*)
-		FROM tickets WHERE state NOT IN ('resolved', 'closed') GROUP BY 1`, n, soon)
+		FROM tickets WHERE state NOT IN ('resolved', 'closed') GROUP BY 1`)
 	if err != nil {
 		return nil, err
 	}
