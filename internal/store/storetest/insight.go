@@ -72,6 +72,26 @@ func testInsight(t *testing.T, db *store.DB) {
 		t.Fatal("the next week's claim was refused")
 	}
 
+	// The other reads are valid SQL on this database.
+	if qs, err := db.InsightQuestions(ctx, week.From, week.To, "Paris"); err != nil || len(qs) != 0 {
+		t.Fatalf("questions = %v, %v", qs, err)
+	}
+	if n, err := db.ActiveHelpers(ctx, week.From, week.To); err != nil || n != 0 {
+		t.Fatalf("helpers = %d, %v", n, err)
+	}
+	if d, err := db.DeflectionTimes(ctx, week.From, week.To); err != nil || len(d) != 0 {
+		t.Fatalf("deflections = %v, %v", d, err)
+	}
+	if _, err := db.LogSearch(ctx, store.SearchLogEntry{At: base, Query: "nothing here", Results: 0}); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := db.SearchLogBetween(ctx, week.From, week.To); err != nil || len(l) != 1 || l[0].Query != "nothing here" {
+		t.Fatalf("search log = %v, %v", l, err)
+	}
+	if r, err := db.ReviewsDue(ctx, base.AddDate(1, 0, 0)); err != nil || len(r) != 0 {
+		t.Fatalf("reviews due = %v, %v", r, err)
+	}
+
 	if _, present, err := db.ListeningPosts(ctx, week.From, week.To); err != nil {
 		t.Fatal(err)
 	} else if tables, _ := store.Tables(); present != contains(tables, "listening_posts") {
