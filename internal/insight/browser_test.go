@@ -3,6 +3,8 @@ package insight_test
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -113,6 +115,9 @@ func TestBrowserAnalyticsPages(t *testing.T) {
 	// The numbers seen in the browser: with priority=2 only the Network
 	// tickets remain.
 	browsertest.Do(t, ctx, chromedp.Navigate(s.e.Server.URL+"/analytics/sla?"+query), chromedp.WaitVisible(chromedp.ID("section-groups")))
+	if shot := os.Getenv("SOCIALDESK_SCREENSHOTS"); shot != "" {
+		browsertest.Screenshot(t, ctx, filepath.Join(shot, "analytics-sla.png"))
+	}
 	if txt := browsertest.Text(t, ctx, "#section-groups table"); !strings.Contains(txt, "3 of 4") || !strings.Contains(txt, "75%") {
 		t.Errorf("SLA table in the browser: %q", txt)
 	}

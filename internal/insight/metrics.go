@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -183,10 +182,18 @@ func (m *Metrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		counter("socialdesk_db_max_lifetime_closed_total", "Connections closed for their lifetime.", float64(st.MaxLifetimeClosed))
 	}
 	if m.extra != nil {
-		rec := httptest.NewRecorder()
-		m.extra(rec, r)
-		b.Write(rec.Body.Bytes())
+		m.extra(&bufferWriter{buf: &b, h: http.Header{}}, r)
 	}
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	w.Write(b.Bytes())
 }
+
+// bufferWriter collects another handler's output into the metrics page.
+type bufferWriter struct {
+	buf *bytes.Buffer
+	h   http.Header
+}
+
+func (w *bufferWriter) Header() http.Header         { return w.h }
+func (w *bufferWriter) Write(p []byte) (int, error) { return w.buf.Write(p) }
+func (w *bufferWriter) WriteHeader(int)             {}

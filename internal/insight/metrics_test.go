@@ -13,6 +13,9 @@ func TestMetrics(t *testing.T) {
 		}
 	}
 	s.get(t, "agent", "/no/such/page")
+	if err := s.e.App.Channels.Add(s.e.As("admin"), "hook", "webhook", `{"secret":"a-secret-of-enough-length"}`, true); err != nil {
+		t.Fatal(err)
+	}
 	_, body := s.get(t, "", "/metrics")
 	for _, want := range []string{
 		`socialdesk_http_requests_total{route="/analytics/sla",method="GET",status="200"} 2`,
@@ -25,6 +28,8 @@ func TestMetrics(t *testing.T) {
 		`socialdesk_open_tickets{sla_state="breached"} 0`,
 		"# TYPE socialdesk_db_open_connections gauge",
 		"socialdesk_db_max_open_connections 8",
+		// The channel metrics are served on the same endpoint.
+		`socialdesk_channel_up{channel="hook",kind="webhook"}`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %s", want)

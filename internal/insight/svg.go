@@ -73,13 +73,17 @@ func stackedBars(id, title, desc string, labels []string, series []Series) templ
 	return template.HTML(b.String())
 }
 
-// hbars draws one horizontal bar per label. suffix follows each value.
+// hbars draws one horizontal bar per label. suffix follows each value;
+// with "%" the bars are drawn against 100.
 func hbars(id, title, desc string, labels []string, values []float64, suffix string) template.HTML {
 	const w, left, right, rowH = 720.0, 220.0, 70.0, 22.0
 	h := rowH*float64(max1(len(labels))) + 8
 	max := 0.0
 	for _, v := range values {
 		max = math.Max(max, v)
+	}
+	if suffix == "%" {
+		max = 100
 	}
 	if max == 0 {
 		max = 1
