@@ -3,9 +3,11 @@ package insight_test
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/socialdesk/socialdesk/internal/app"
 	"github.com/socialdesk/socialdesk/internal/insight"
 )
 
@@ -89,8 +91,22 @@ func TestSeededNumbers(t *testing.T) {
 	}
 }
 
+// fakeSender records the digests it is asked to email.
+type fakeSender struct {
+	mu   sync.Mutex
+	sent []string
+}
+
+func (f *fakeSender) SendDigest(ctx context.Context, to []string, subject, body string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.sent = append(f.sent, strings.Join(to, ",")+": "+subject)
+	return nil
+}
+
 func TestDigestsOncePerWeek(t *testing.T) {
-	s := seed(t)
+	mail := &fakeSender{}
+	s := seed(t, func(c *app.Config) { c.DigestSender = mail })
 	ctx := context.Background()
 	// Two more VPN tickets this week make it an emerging problem.
 	now := day0.AddDate(0, 0, 6)
@@ -124,7 +140,42 @@ func TestDigestsOncePerWeek(t *testing.T) {
 	if !strings.Contains(digest, "Outlook search is empty") || !strings.Contains(digest, "VPN / Access: 3 tickets (was 0)") {
 		t.Errorf("knowledge manager digest lacks the unanswered question or the emerging problem:\n%s", digest)
 	}
+	if !strings.Contains(digest, "answer #") || !strings.Contains(digest, "VPN drops on Android (review by 2026-03-12)") {
+		t.Errorf("knowledge manager digest lacks the verified answer due for review:\n%s", digest)
+	}
+	mail.mu.Lock()
+	var kmMails int
+	for _, m := range mail.sent {
+		if strings.HasPrefix(m, "knowledge_manager@example.com: ") {
+			kmMails++
+		}
+	}
+	mail.mu.Unlock()
+	if kmMails != 2 {
+		t.Errorf("knowledge manager got %d digest emails over two weeks, want 2: %v", kmMails, mail.sent)
+	}
 	if insight.Week(now) != "2026-W10" {
 		t.Errorf("week key %s", insight.Week(now))
+	}
+}
+
+// TestAnalyticsEscapesText checks that search queries, which anyone can
+// type, are shown as text in the charts and tables.
+func TestAnalyticsEscapesText(t *testing.T) {
+	s := seed(t)
+	if _, err := s.e.App.DB.SQL().Exec(`INSERT INTO search_log (at, person_id, query, results) VALUES (?, 0, ?, 0)`,
+		day0.UnixMicro(), `<script>alert(1)</script>`); err != nil {
+		t.Fatal(err)
+	}
+	_, body := s.get(t, "agent", "/analytics/searches?"+rangeQuery)
+	if strings.Contains(body, "<script>alert(1)") {
+		t.Fatal("a search query reached the page unescaped")
+	}
+	if !strings.Contains(body, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+		t.Fatal("the query is missing from the page")
+	}
+	secs := s.csv(t, "/analytics/searches.csv?"+rangeQuery)
+	if got := cell(t, secs, "Searches that found nothing", "<script>alert(1)</script>", "Times"); got != "1" {
+		t.Fatalf("CSV count = %q", got)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/socialdesk/socialdesk"
+	"github.com/socialdesk/socialdesk/internal/app"
 	"github.com/socialdesk/socialdesk/internal/apptest"
 	"github.com/socialdesk/socialdesk/internal/community"
 	"github.com/socialdesk/socialdesk/internal/desk"
@@ -37,9 +38,9 @@ type seeded struct {
 	group *socialdesk.Group
 }
 
-func seed(t *testing.T) *seeded {
+func seed(t *testing.T, opts ...func(*app.Config)) *seeded {
 	t.Helper()
-	e := apptest.New(t)
+	e := apptest.New(t, opts...)
 	ctx := context.Background()
 	g := &socialdesk.Group{Name: "Network"}
 	if err := e.App.Desk.CreateGroup(e.As("admin"), g); err != nil {
@@ -118,8 +119,8 @@ func seed(t *testing.T) *seeded {
 	}
 	exec(`UPDATE questions SET created_at = ? WHERE id = ?`, us(day0), q1.ID)
 	exec(`UPDATE questions SET created_at = ? WHERE id = ?`, us(day0.AddDate(0, 0, 1)), q2.ID)
-	exec(`UPDATE answers SET created_at = ?, verified_at = ?, verified_by = ? WHERE id = ?`,
-		us(day0.Add(2*time.Hour)), us(day0.Add(3*time.Hour)), e.People["agent"].ID, ans.ID)
+	exec(`UPDATE answers SET created_at = ?, verified_at = ?, verified_by = ?, verify_review_by = ? WHERE id = ?`,
+		us(day0.Add(2*time.Hour)), us(day0.Add(3*time.Hour)), e.People["agent"].ID, us(day0.AddDate(0, 0, 10)), ans.ID)
 	return &seeded{e: e, group: g}
 }
 
