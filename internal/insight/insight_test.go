@@ -179,3 +179,27 @@ func TestAnalyticsEscapesText(t *testing.T) {
 		t.Fatalf("CSV count = %q", got)
 	}
 }
+
+// TestListeningWhenTableExists stands in for the listening feature's
+// table, which another migration adds, and checks volume and precision.
+func TestListeningWhenTableExists(t *testing.T) {
+	s := seed(t)
+	db := s.e.App.DB.SQL()
+	if _, err := db.Exec(`CREATE TABLE listening_posts (id INTEGER PRIMARY KEY, created_at BIGINT NOT NULL, relevant INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	for i, rel := range []any{1, 1, 0, nil} {
+		if _, err := db.Exec(`INSERT INTO listening_posts (created_at, relevant) VALUES (?, ?)`, day0.AddDate(0, 0, i%2).UnixMicro(), rel); err != nil {
+			t.Fatal(err)
+		}
+	}
+	secs := s.csv(t, "/analytics/listening.csv?"+rangeQuery)
+	for col, want := range map[string]string{"Posts": "4", "Relevant": "2", "Judged": "3", "Precision": "66.7%"} {
+		if got := cell(t, secs, "Listening volume and precision", "Total", col); got != want {
+			t.Errorf("listening total %s = %q, want %q", col, got, want)
+		}
+	}
+	if got := cell(t, secs, "Listening volume and precision", "2026-03-03", "Posts"); got != "2" {
+		t.Errorf("posts on 2026-03-03 = %q, want 2", got)
+	}
+}
