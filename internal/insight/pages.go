@@ -417,43 +417,48 @@ func (s *Service) searches(ctx context.Context, f Filter) (*Report, error) {
 }
 
 // listening shows social listening volume and precision when the
-// listening feature's table exists.
+// listening feature's tables exist. Precision is the share of the posts
+// flagged as support requests that agents confirmed, among those they
+// judged.
 func (s *Service) listening(ctx context.Context, f Filter) (*Report, error) {
 	posts, ok, err := s.db.ListeningPosts(ctx, f.From, f.To)
 	if err != nil {
 		return nil, err
 	}
-	r := &Report{Title: "Social listening", Intro: "Posts picked up by social listening, and the share judged relevant (precision)."}
+	r := &Report{Title: "Social listening", Intro: "Posts picked up by social listening, those the classifier flagged as support requests, and precision: of the flagged posts an agent judged, the share confirmed as support."}
 	if !ok {
 		r.Empty = "No listening data yet: social listening is not set up on this desk."
 		return r, nil
 	}
 	bs := f.Buckets()
-	rel, irr, unj := make([]float64, len(bs)), make([]float64, len(bs)), make([]float64, len(bs))
-	sec := Section{ID: "volume", Title: "Listening volume and precision", Columns: []string{"Period", "Posts", "Relevant", "Judged", "Precision"}}
+	other, confirmed, wrong, unjudged := make([]float64, len(bs)), make([]float64, len(bs)), make([]float64, len(bs)), make([]float64, len(bs))
 	for _, p := range posts {
 		i := index(bs, p.At)
-		if i < 0 {
-			continue
-		}
 		switch {
-		case p.Relevant == nil:
-			unj[i]++
-		case *p.Relevant:
-			rel[i]++
+		case i < 0:
+		case !p.Flagged:
+			other[i]++
+		case p.Confirmed == nil:
+			unjudged[i]++
+		case *p.Confirmed:
+			confirmed[i]++
 		default:
-			irr[i]++
+			wrong[i]++
 		}
 	}
-	var tp, tr, tj int
+	sec := Section{ID: "volume", Title: "Listening volume and precision", Columns: []string{"Period", "Posts", "Flagged as support", "Judged", "Confirmed", "Precision"}}
+	var tp, tf, tj, tc int
 	for i, b := range bs {
-		n, r, j := int(rel[i]+irr[i]+unj[i]), int(rel[i]), int(rel[i]+irr[i])
-		tp, tr, tj = tp+n, tr+r, tj+j
-		sec.Rows = append(sec.Rows, []string{b.Label, itoa(n), itoa(r), itoa(j), percent(r, j)})
+		c, j := int(confirmed[i]), int(confirmed[i]+wrong[i])
+		fl := j + int(unjudged[i])
+		n := fl + int(other[i])
+		tp, tf, tj, tc = tp+n, tf+fl, tj+j, tc+c
+		sec.Rows = append(sec.Rows, []string{b.Label, itoa(n), itoa(fl), itoa(j), itoa(c), percent(c, j)})
 	}
-	sec.Rows = append(sec.Rows, []string{"Total", itoa(tp), itoa(tr), itoa(tj), percent(tr, tj)})
-	sec.Desc = fmt.Sprintf("%d posts; precision %s of %d judged.", tp, percent(tr, tj), tj)
-	sec.Chart = stackedBars(sec.ID, sec.Title, sec.Desc, labels(bs), []Series{{"Relevant", rel}, {"Not relevant", irr}, {"Not judged", unj}})
+	sec.Rows = append(sec.Rows, []string{"Total", itoa(tp), itoa(tf), itoa(tj), itoa(tc), percent(tc, tj)})
+	sec.Desc = fmt.Sprintf("%d posts, %d flagged as support; precision %s of %d judged.", tp, tf, percent(tc, tj), tj)
+	sec.Chart = stackedBars(sec.ID, sec.Title, sec.Desc, labels(bs), []Series{
+		{"Flagged, confirmed", confirmed}, {"Flagged, judged wrong", wrong}, {"Flagged, not judged", unjudged}, {"Not flagged", other}})
 	r.Sections = []Section{sec}
 	return r, nil
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strings"
 	"time"
 )
@@ -179,57 +180,42 @@ func (db *DB) SearchLogBetween(ctx context.Context, from, to time.Time) ([]Searc
 // ListeningPost is one post read from the social listening table.
 type ListeningPost struct {
 	At time.Time
-	// Relevant is nil when the post has not been judged.
-	Relevant *bool
+	// Flagged is the classifier's verdict: a support request.
+	Flagged bool
+	// Confirmed is an agent's latest "support" correction of the post:
+	// nil when nobody judged it.
+	Confirmed *bool
 }
 
 // ListeningPosts reads the social listening posts in [from, to). The
-// listening_posts table belongs to the listening feature and may not exist
-// yet; ok is false then. The time column is the first of created_at, at,
-// posted_at and received_at that exists; relevance is read from a
-// relevant or is_relevant column when there is one.
+// listening_posts table (with its at and support columns) and the
+// listening_feedback table belong to the listening feature and may not
+// exist yet; ok is false then.
 func (db *DB) ListeningPosts(ctx context.Context, from, to time.Time) (posts []ListeningPost, ok bool, err error) {
 	cols, err := db.columns(ctx, "listening_posts")
-	if err != nil || len(cols) == 0 {
-		return nil, false, nil
+	if err != nil || !slices.Contains(cols, "at") || !slices.Contains(cols, "support") || !slices.Contains(cols, "id") {
+		return nil, false, err
 	}
-	has := map[string]bool{}
-	for _, c := range cols {
-		has[strings.ToLower(c)] = true
+	judged := "NULL"
+	if fcols, err := db.columns(ctx, "listening_feedback"); err == nil && slices.Contains(fcols, "label") && slices.Contains(fcols, "kind") {
+		judged = `(SELECT f.label FROM listening_feedback f WHERE f.post_id = p.id AND f.kind = 'support' ORDER BY f.id DESC LIMIT 1)`
 	}
-	timeCol := ""
-	for _, c := range []string{"created_at", "at", "posted_at", "received_at"} {
-		if has[c] {
-			timeCol = c
-			break
-		}
-	}
-	if timeCol == "" {
-		return nil, true, nil
-	}
-	relCol := "NULL"
-	for _, c := range []string{"relevant", "is_relevant"} {
-		if has[c] {
-			relCol = c
-			break
-		}
-	}
-	rows, err := db.query(ctx, db.db, `SELECT `+timeCol+`, `+relCol+` FROM listening_posts WHERE `+timeCol+` >= ? AND `+timeCol+` < ? ORDER BY `+timeCol,
+	rows, err := db.query(ctx, db.db, `SELECT p.at, p.support, `+judged+` FROM listening_posts p WHERE p.at >= ? AND p.at < ? ORDER BY p.at, p.id`,
 		toMicros(from), toMicros(to))
 	if err != nil {
 		return nil, true, err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var at int64
-		var rel sql.NullInt64
-		if err := rows.Scan(&at, &rel); err != nil {
+		var at, support int64
+		var label sql.NullString
+		if err := rows.Scan(&at, &support, &label); err != nil {
 			return nil, true, err
 		}
-		p := ListeningPost{At: fromMicros(at)}
-		if rel.Valid {
-			b := rel.Int64 != 0
-			p.Relevant = &b
+		p := ListeningPost{At: fromMicros(at), Flagged: support != 0}
+		if label.Valid {
+			yes := slices.Contains([]string{"1", "support", "true", "yes"}, strings.ToLower(strings.TrimSpace(label.String)))
+			p.Confirmed = &yes
 		}
 		posts = append(posts, p)
 	}
