@@ -53,7 +53,8 @@ func TestBrowserAnalyticsPages(t *testing.T) {
 			}
 		}
 	}()
-	browsertest.Login(t, ctx, s.e.Server.URL, "agent@example.com", apptest.Password)
+	// The administrator may also export, so the page shows the CSV link.
+	browsertest.Login(t, ctx, s.e.Server.URL, "admin@example.com", apptest.Password)
 	query := rangeQuery + "&priority=2"
 	for _, name := range []string{"problems", "channels", "sla", "deflection", "community", "searches", "listening"} {
 		t.Run(name, func(t *testing.T) {
@@ -104,6 +105,9 @@ func TestBrowserAnalyticsPages(t *testing.T) {
 			hrefs, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('nav.analytics-nav a, #csv')).map(a => a.getAttribute('href'))`))
 			if err != nil {
 				t.Fatal(err)
+			}
+			if !slices.ContainsFunc(hrefs, func(h string) bool { return strings.Contains(h, ".csv?") }) {
+				t.Error("no CSV link for the administrator")
 			}
 			for _, h := range hrefs {
 				if !strings.Contains(h, "from=2026-03-02") || !strings.Contains(h, "to=2026-03-08") || !strings.Contains(h, "priority=2") {

@@ -100,8 +100,13 @@ func TestSeededNumbers(t *testing.T) {
 	if status, _ := s.get(t, "agent", "/analytics/sla?from=2026-13-01"); status != 422 {
 		t.Errorf("bad date: status %d, want 422", status)
 	}
-	if status, _ := s.get(t, "employee", "/analytics/sla.csv?"+rangeQuery); status == 200 {
-		t.Error("an employee downloaded analytics")
+	for _, role := range []string{"employee", "agent", "knowledge_manager"} {
+		if status, _ := s.get(t, role, "/analytics/sla.csv?"+rangeQuery); status == 200 {
+			t.Errorf("%s downloaded the CSV export, which is for administrators", role)
+		}
+	}
+	if _, body := s.get(t, "agent", "/analytics/sla?"+rangeQuery); strings.Contains(body, ".csv?") || !strings.Contains(body, "3 of 4") {
+		t.Error("the agent's SLA page offers the CSV export or lacks the numbers")
 	}
 }
 

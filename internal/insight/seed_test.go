@@ -145,10 +145,10 @@ func (s *seeded) get(t *testing.T, role, path string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-// csv fetches and parses a CSV export.
+// csv fetches and parses a CSV export as the administrator.
 func (s *seeded) csv(t *testing.T, path string) []insight.Section {
 	t.Helper()
-	status, body := s.get(t, "agent", path)
+	status, body := s.get(t, "admin", path)
 	if status != 200 {
 		t.Fatalf("%s: status %d: %s", path, status, body)
 	}

@@ -57,7 +57,8 @@ func New(opts Options) (*Service, error) {
 
 func (s *Service) now() time.Time { return s.desk.Now() }
 
-// Routes returns the analytics pages and their CSV exports.
+// Routes returns the analytics pages (staff) and their CSV exports
+// (administrators: exporting is ActExport).
 func (s *Service) Routes() []httpx.Route {
 	out := []httpx.Route{
 		{Method: "GET", Pattern: "/analytics", Access: "staff", Summary: "Analytics overview", Handler: s.index},
@@ -66,7 +67,7 @@ func (s *Service) Routes() []httpx.Route {
 	for _, p := range pages {
 		out = append(out,
 			httpx.Route{Method: "GET", Pattern: "/analytics/" + p.Name, Access: "staff", Summary: p.Title, Handler: s.reportPage(p)},
-			httpx.Route{Method: "GET", Pattern: "/analytics/" + p.Name + ".csv", Access: "staff", Summary: p.Title + " as CSV", Handler: s.reportCSV(p)})
+			httpx.Route{Method: "GET", Pattern: "/analytics/" + p.Name + ".csv", Access: "admin", Summary: p.Title + " as CSV", Handler: s.reportCSV(p)})
 	}
 	return out
 }
@@ -155,14 +156,18 @@ func (s *Service) reportPage(p page) http.HandlerFunc {
 			s.web.RenderError(w, r, err)
 			return
 		}
-		d.Report, d.CSV = rep, "/analytics/"+p.Name+".csv?"+d.Query
+		d.Report = rep
+		if socialdesk.Authorize(socialdesk.UserFromContext(r.Context()), socialdesk.ActExport) == nil {
+			d.CSV = "/analytics/" + p.Name + ".csv?" + d.Query
+		}
 		s.web.Render(w, r, http.StatusOK, "analytics", p.Title, d)
 	}
 }
 
 func (s *Service) reportCSV(p page) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !s.authorize(w, r) {
+		if err := socialdesk.Authorize(socialdesk.UserFromContext(r.Context()), socialdesk.ActExport); err != nil {
+			s.web.RenderError(w, r, err)
 			return
 		}
 		f, err := ParseFilter(r.URL.Query(), s.now())
