@@ -53,6 +53,9 @@ func TestSeededNumbers(t *testing.T) {
 	if got := cell(t, pr, "Community questions by tag", "vpn", "Questions"); got != "1" {
 		t.Errorf("vpn questions = %q, want 1", got)
 	}
+	if got := cell(t, pr, "Question trend of the top five tags", "2026-03-03", "outlook"); got != "1" {
+		t.Errorf("outlook questions on 2026-03-03 = %q, want 1", got)
+	}
 	// The site filter keeps only the Paris requester's ticket.
 	paris := s.csv(t, "/analytics/problems.csv?"+rangeQuery+"&site=Paris")
 	if n := len(paris[0].Rows); n != 1 || paris[0].Rows[0][0] != "Printing / Jam" {

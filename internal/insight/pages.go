@@ -106,7 +106,8 @@ func (s *Service) problems(ctx context.Context, f Filter) (*Report, error) {
 		return nil, err
 	}
 	tags := map[string]int{}
-	for _, q := range qs {
+	tagOf := make([]string, len(qs))
+	for i, q := range qs {
 		var list []string
 		json.Unmarshal([]byte(q.Tags), &list)
 		tag := "(untagged)"
@@ -114,6 +115,7 @@ func (s *Service) problems(ctx context.Context, f Filter) (*Report, error) {
 			tag = list[0]
 		}
 		tags[tag]++
+		tagOf[i] = tag
 	}
 	qsec := Section{ID: "questions", Title: "Community questions by tag", Columns: []string{"Tag", "Questions"}}
 	ls, vs = nil, nil
@@ -124,6 +126,33 @@ func (s *Service) problems(ctx context.Context, f Filter) (*Report, error) {
 	qsec.Desc = fmt.Sprintf("%d questions asked in the range, by first tag.", len(qs))
 	qsec.Chart = hbars(qsec.ID, qsec.Title, qsec.Desc, ls, vs, "")
 	r.Sections = append(r.Sections, qsec)
+
+	topTags := top(tags, 5)
+	qtrend := Section{ID: "question-trend", Title: "Question trend of the top five tags", Columns: []string{"Period"}}
+	qseries := make([]Series, len(topTags))
+	tpos := map[string]int{}
+	for i, c := range topTags {
+		qseries[i] = Series{Name: c.Label, Values: make([]float64, len(bs))}
+		tpos[c.Label] = i
+		qtrend.Columns = append(qtrend.Columns, c.Label)
+	}
+	for i, q := range qs {
+		if k, ok := tpos[tagOf[i]]; ok {
+			if b := index(bs, q.CreatedAt); b >= 0 {
+				qseries[k].Values[b]++
+			}
+		}
+	}
+	for bi, b := range bs {
+		row := []string{b.Label}
+		for k := range qseries {
+			row = append(row, num(qseries[k].Values[bi]))
+		}
+		qtrend.Rows = append(qtrend.Rows, row)
+	}
+	qtrend.Desc = "Questions per period for the five most common tags, stacked."
+	qtrend.Chart = stackedBars(qtrend.ID, qtrend.Title, qtrend.Desc, labels(bs), qseries)
+	r.Sections = append(r.Sections, qtrend)
 	return r, nil
 }
 
