@@ -53,16 +53,28 @@ func Tables() ([]string, error) {
 
 // Export writes every row of every table as JSON Lines, tables in
 // dependency order and rows in id order, ids included, so Import can
-// rebuild the database on SQLite or PostgreSQL.
+// rebuild the database on SQLite or PostgreSQL. It reads one consistent
+// snapshot, so it may run while the server serves.
 func (db *DB) Export(ctx context.Context, w io.Writer) (rows int, err error) {
 	tables, err := Tables()
 	if err != nil {
 		return 0, err
 	}
+	// One read-only transaction gives a consistent snapshot while the
+	// server keeps writing (WAL on SQLite, repeatable read on PostgreSQL).
+	opts := &sql.TxOptions{ReadOnly: true}
+	if db.dialect == Postgres {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	tx, err := db.db.BeginTx(ctx, opts)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)
 	for _, t := range tables {
-		n, err := db.exportTable(ctx, enc, t)
+		n, err := db.exportTable(ctx, tx, enc, t)
 		if err != nil {
 			return rows, fmt.Errorf("export %s: %w", filepath.Base(t), err)
 		}
@@ -71,8 +83,8 @@ func (db *DB) Export(ctx context.Context, w io.Writer) (rows int, err error) {
 	return rows, bw.Flush()
 }
 
-func (db *DB) exportTable(ctx context.Context, enc *json.Encoder, table string) (int, error) {
-	rs, err := db.db.QueryContext(ctx, `SELECT * FROM `+table+` ORDER BY 1`)
+func (db *DB) exportTable(ctx context.Context, tx *sql.Tx, enc *json.Encoder, table string) (int, error) {
+	rs, err := tx.QueryContext(ctx, `SELECT * FROM `+table+` ORDER BY 1`)
 	if err != nil {
 		return 0, err
 	}
