@@ -34,6 +34,10 @@ const (
 	// ActChannelReview links unknown channel authors to people and
 	// releases their held messages.
 	ActChannelReview Action = "channel.review"
+	// ActAnalytics opens the analytics pages and their CSV exports.
+	ActAnalytics Action = "analytics.view"
+	// ActExport dumps or loads the whole database.
+	ActExport Action = "data.export"
 )
 
 // communityActions are open to every active signed-in person.
@@ -51,7 +55,7 @@ var reviewerActions = map[Action]bool{ActModerate: true, ActArticlePublish: true
 
 var staffActions = map[Action]bool{
 	ActTicketViewAll: true, ActTicketNote: true, ActTicketUpdate: true,
-	ActTicketOnBehalf: true, ActPeopleView: true, ActChannelReview: true,
+	ActTicketOnBehalf: true, ActPeopleView: true, ActChannelReview: true, ActAnalytics: true,
 }
 
 // Authorize reports whether p may perform a, which is not about one
@@ -72,7 +76,7 @@ func Authorize(p *Person, a Action) error {
 		return nil
 	case staffActions[a] && p.Role.IsStaff():
 		return nil
-	case (a == ActAdmin || a == ActAuditView) && p.Role == RoleAdmin:
+	case (a == ActAdmin || a == ActAuditView || a == ActExport) && p.Role == RoleAdmin:
 		return nil
 	}
 	return Errorf(EFORBIDDEN, "Your role (%s) may not do this. Ask an administrator if you need it.", p.Role)

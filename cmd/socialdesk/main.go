@@ -28,6 +28,9 @@ Usage:
   socialdesk token create --email E [--name N]                 (prints the token only)
   socialdesk migrate                                           (bring the schema up to date)
   socialdesk backup --out FILE                                 (online copy of the SQLite database)
+  socialdesk restore --from FILE                               (SQLite backup into an empty data dir)
+  socialdesk export --out FILE.jsonl                           (every table as JSON Lines)
+  socialdesk import --in FILE.jsonl                            (into an empty database, SQLite or PostgreSQL)
   socialdesk channel add --name N --kind K --config JSON       (connector instance; secrets stored encrypted)
   socialdesk channel list | channel remove --name N
 
@@ -61,6 +64,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdMigrate(ctx, rest, getenv, stdout, stderr)
 	case "backup":
 		return cmdBackup(ctx, rest, getenv, stdout, stderr)
+	case "restore":
+		return cmdRestore(ctx, rest, getenv, stdout, stderr)
+	case "export":
+		return cmdExport(ctx, rest, getenv, stdout, stderr)
+	case "import":
+		return cmdImport(ctx, rest, getenv, stdout, stderr)
 	case "channel":
 		return cmdChannel(ctx, rest, getenv, stdin, stdout, stderr)
 	case "help", "-h", "--help":

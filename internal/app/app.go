@@ -20,6 +20,7 @@ import (
 	"github.com/socialdesk/socialdesk/internal/desk"
 	"github.com/socialdesk/socialdesk/internal/finder"
 	"github.com/socialdesk/socialdesk/internal/ingest"
+	"github.com/socialdesk/socialdesk/internal/insight"
 	"github.com/socialdesk/socialdesk/internal/privacy"
 	"github.com/socialdesk/socialdesk/internal/search"
 	"github.com/socialdesk/socialdesk/internal/sso"
@@ -64,6 +65,10 @@ type Config struct {
 	// is set.
 	SSO  web.SSO
 	OIDC sso.Config
+	// DigestSender, when set, emails the weekly digests; DigestEvery is
+	// how often the digest worker checks (0 means hourly).
+	DigestSender insight.Sender
+	DigestEvery  time.Duration
 }
 
 // App is a running socialdesk.
@@ -82,9 +87,13 @@ type App struct {
 	Ingest   *ingest.Pipeline
 	Outbound *ingest.Outbound
 	Cluster  *cluster.Node
-	Handler  http.Handler
-	log      *slog.Logger
-	workers  []func(ctx context.Context)
+	// Insight serves the analytics pages and sends the weekly digests;
+	// Metrics is /metrics.
+	Insight *insight.Service
+	Metrics *insight.Metrics
+	Handler http.Handler
+	log     *slog.Logger
+	workers []func(ctx context.Context)
 }
 
 // Open connects to the database, migrates it and builds the handlers.
@@ -144,6 +153,10 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a.Finder.SetURL(search.TypeAnswer, func(id string) string { return "/community/answers/" + id })
 	a.Finder.SetURL(search.TypeArticle, func(id string) string { return "/kb/" + id })
 	a.AddWorker(a.refreshCommunitySearch)
+	if err := a.addInsight(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	// Every source is registered: build the search index from the database.
 	if err := a.Finder.Build(ctx); err != nil {
 		db.Close()
@@ -196,14 +209,29 @@ func (a *App) addCommunity() error {
 	return nil
 }
 
+// addInsight wires the analytics pages, the weekly digest worker and the
+// metrics endpoint.
+func (a *App) addInsight() error {
+	in, err := insight.New(insight.Options{Desk: a.Desk, Web: a.Web, Logger: a.log, Sender: a.Config.DigestSender, DigestEvery: a.Config.DigestEvery})
+	if err != nil {
+		return err
+	}
+	a.Insight = in
+	a.Web.Add(in.Routes()...)
+	a.Web.AddNav(web.NavLink{Label: "Analytics", Href: "/analytics", Staff: true})
+	a.AddWorker(in.Worker())
+	a.Metrics = insight.NewMetrics(insight.MetricsOptions{DB: a.DB, Extra: a.Channels.Metrics})
+	return nil
+}
+
 func (a *App) buildHandler() http.Handler {
 	mux := http.NewServeMux()
 	a.Web.Register(mux)
 	a.API.Register(mux)
 	mux.HandleFunc("POST /hooks/{channel}", a.Channels.ServeHook)
-	mux.HandleFunc("GET /metrics", a.Channels.Metrics)
+	mux.Handle("GET /metrics", a.Metrics)
 	mux.HandleFunc("GET /healthz", a.healthz)
-	return web.SecurityHeaders(mux, "/chat/widget")
+	return web.SecurityHeaders(a.Metrics.Middleware(mux), "/chat/widget")
 }
 
 // ssoBridge adapts the OpenID Connect provider to the web server.

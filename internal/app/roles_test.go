@@ -150,6 +150,24 @@ var routeAccess = map[string]string{
 	"GET /api/v1/articles":                     user,
 	"POST /api/v1/articles":                    staff,
 	"GET /api/v1/articles/{id}":                user,
+
+	// Analytics: staff; the CSV exports are for administrators.
+	"GET /analytics":                staff,
+	"GET /analytics/digest":         staff,
+	"GET /analytics/problems":       staff,
+	"GET /analytics/problems.csv":   admin,
+	"GET /analytics/channels":       staff,
+	"GET /analytics/channels.csv":   admin,
+	"GET /analytics/sla":            staff,
+	"GET /analytics/sla.csv":        admin,
+	"GET /analytics/deflection":     staff,
+	"GET /analytics/deflection.csv": admin,
+	"GET /analytics/community":      staff,
+	"GET /analytics/community.csv":  admin,
+	"GET /analytics/searches":       staff,
+	"GET /analytics/searches.csv":   admin,
+	"GET /analytics/listening":      staff,
+	"GET /analytics/listening.csv":  admin,
 }
 
 var testRoles = []string{"anonymous", "employee", "contractor", "agent", "knowledge_manager", "admin"}
