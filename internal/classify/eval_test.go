@@ -12,6 +12,9 @@ import (
 // Bayes on complaints or ticket category. Only dev.csv is used for
 // training; test.csv is only scored.
 func TestEvaluateSharedData(t *testing.T) {
+	if raceEnabled {
+		t.Skip("evaluation on the shared data; run without -race: go test -run TestEval ./internal/search/ ./internal/classify/")
+	}
 	if testing.Short() {
 		t.Skip("evaluation on shared data skipped in -short mode")
 	}

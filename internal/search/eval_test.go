@@ -21,6 +21,9 @@ import (
 // and IT Q&A sets.
 
 func TestEvalTickets(t *testing.T) {
+	if raceEnabled {
+		t.Skip("evaluation on the shared data; run without -race: go test -run TestEval ./internal/search/ ./internal/classify/")
+	}
 	if testing.Short() {
 		t.Skip("evaluation skipped in -short mode")
 	}
@@ -158,6 +161,9 @@ func loadITQA(t *testing.T) (docs, queries []itqaLine) {
 var evalSites = KnownValues{Sites: []string{"Lyon", "Berlin", "London", "Madrid"}}
 
 func TestEvalITQA(t *testing.T) {
+	if raceEnabled {
+		t.Skip("evaluation on the shared data; run without -race: go test -run TestEval ./internal/search/ ./internal/classify/")
+	}
 	docs, queries := loadITQA(t)
 	now := time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)
 	ix := New(Options{Known: evalSites, Now: func() time.Time { return now }})
@@ -253,6 +259,9 @@ func readDupPairs(t *testing.T, path string) []dupPair {
 // its one relevant title (title2). Scores are MRR@100. Tuning used unix
 // and the android train/dev splits; android/test.tsv is only reported.
 func TestEvalDuplicates(t *testing.T) {
+	if raceEnabled {
+		t.Skip("evaluation on the shared data; run without -race: go test -run TestEval ./internal/search/ ./internal/classify/")
+	}
 	if testing.Short() {
 		t.Skip("evaluation skipped in -short mode")
 	}
