@@ -282,6 +282,14 @@ func (d *Detector) Observe(r Report) Outcome {
 	}
 	best.outage = true
 	d.outages[best.id] = true
+	// Recent clusters close to the new outage are the same event told in
+	// other words: they join it.
+	for id, c := range d.clusters {
+		if id != best.id && !c.outage && c.last.After(r.At.Add(-d.opts.Window)) && d.centroidCos(best, c) >= d.opts.Threshold*outageJoin {
+			best.members = append(best.members, c.members...)
+			d.merge(best, c)
+		}
+	}
 	out.Outage, out.Fired = true, true
 	out.Members = append([]Report(nil), best.members...)
 	out.Title = d.title(best)
