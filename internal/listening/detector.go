@@ -126,9 +126,9 @@ type windowPost struct {
 }
 
 type authorLast struct {
-	at  time.Time
-	sig search.MinHash
-	cl  int64
+	at   time.Time
+	text string
+	cl   int64
 }
 
 // Detector clusters a stream of reports incrementally and reports when a
@@ -182,16 +182,12 @@ func (d *Detector) Observe(r Report) Outcome {
 		hashes[i] = t.h
 	}
 	// The same author repeating themselves does not make a second report.
-	var sig search.MinHash
-	if prev, ok := d.authors[r.Author]; ok && r.Author != "" {
-		sig = search.Signature(r.Text)
-		if r.At.Sub(prev.at) < d.opts.Window && search.Similarity(sig, prev.sig) >= 0.6 {
-			d.push(windowPost{at: r.At, author: r.Author, terms: hashes})
-			c := d.clusters[prev.cl]
-			return Outcome{Cluster: prev.cl, Duplicate: true, Outage: c != nil && c.outage}
-		}
-	} else {
-		sig = search.Signature(r.Text)
+	// Signatures are computed only when an author posts again.
+	if prev, ok := d.authors[r.Author]; ok && r.Author != "" && r.At.Sub(prev.at) < d.opts.Window &&
+		search.Similarity(search.Signature(r.Text), search.Signature(prev.text)) >= 0.6 {
+		d.push(windowPost{at: r.At, author: r.Author, terms: hashes})
+		c := d.clusters[prev.cl]
+		return Outcome{Cluster: prev.cl, Duplicate: true, Outage: c != nil && c.outage}
 	}
 	// Score the clusters that share a significant word with the report.
 	var postNorm float64
@@ -262,7 +258,7 @@ func (d *Detector) Observe(r Report) Outcome {
 	d.join(best, r)
 	d.push(windowPost{at: r.At, author: r.Author, terms: hashes, cluster: best.id})
 	if r.Author != "" {
-		d.authors[r.Author] = authorLast{at: r.At, sig: sig, cl: best.id}
+		d.authors[r.Author] = authorLast{at: r.At, text: r.Text, cl: best.id}
 	}
 	out := Outcome{Cluster: best.id, Outage: best.outage}
 	if best.outage {

@@ -27,6 +27,8 @@ var stopwords = func() map[string]bool {
 	return m
 }()
 
+var apostrophes = strings.NewReplacer("'", "", "’", "")
+
 // fnv64 hashes s with FNV-1a.
 func fnv64(s string) uint64 {
 	h := uint64(14695981039346656037)
@@ -93,7 +95,11 @@ func appendTerms(out []term, text string, max int) []term {
 			}
 			continue
 		}
-		w := strings.ToLower(strings.NewReplacer("'", "", "’", "").Replace(raw))
+		w := raw
+		if strings.ContainsAny(w, "'’") {
+			w = apostrophes.Replace(w)
+		}
+		w = strings.ToLower(w)
 		if len(w) < 3 || stopwords[w] || isNumber(w) {
 			continue
 		}
