@@ -42,6 +42,7 @@ func Run(t *testing.T, open Opener) {
 		{"Articles", testArticles},
 		{"Channels", testChannels},
 		{"HeldThreadsAcksOutbound", testHeldAndThreads},
+		{"Listening", testListening},
 		{"Migrate twice", func(t *testing.T, db *store.DB) {
 			if err := db.Migrate(context.Background()); err != nil {
 				t.Fatalf("second migrate: %v", err)
