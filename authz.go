@@ -34,6 +34,13 @@ const (
 	// ActChannelReview links unknown channel authors to people and
 	// releases their held messages.
 	ActChannelReview Action = "channel.review"
+	// ActListeningView opens the listening dashboard, corrects the
+	// classifier and approves or rejects held acknowledgements.
+	ActListeningView Action = "listening.view"
+	// ActStatusView reads the status page of major incidents.
+	ActStatusView Action = "status.view"
+	// ActStatusPost posts updates on a major incident and resolves it.
+	ActStatusPost Action = "status.post"
 )
 
 // communityActions are open to every active signed-in person.
@@ -52,6 +59,7 @@ var reviewerActions = map[Action]bool{ActModerate: true, ActArticlePublish: true
 var staffActions = map[Action]bool{
 	ActTicketViewAll: true, ActTicketNote: true, ActTicketUpdate: true,
 	ActTicketOnBehalf: true, ActPeopleView: true, ActChannelReview: true,
+	ActListeningView: true, ActStatusPost: true,
 }
 
 // Authorize reports whether p may perform a, which is not about one
@@ -62,7 +70,7 @@ func Authorize(p *Person, a Action) error {
 		return Errorf(EUNAUTHORIZED, "Sign in to continue.")
 	}
 	switch {
-	case a == ActTicketCreate || a == ActTicketView || a == ActTicketReply:
+	case a == ActTicketCreate || a == ActTicketView || a == ActTicketReply || a == ActStatusView:
 		return nil
 	case communityActions[a]:
 		return nil
