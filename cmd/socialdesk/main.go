@@ -30,6 +30,7 @@ Usage:
   socialdesk backup --out FILE                                 (online copy of the SQLite database)
   socialdesk channel add --name N --kind K --config JSON       (connector instance; secrets stored encrypted)
   socialdesk channel list | channel remove --name N
+  socialdesk listening train --csv FILE [--text-col C --label-col C --kind support|category]
 
 Every command takes --data DIR (default ./data) or --database-url postgres://...
 Every flag can also be set with an environment variable: --database-url is
@@ -63,6 +64,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdBackup(ctx, rest, getenv, stdout, stderr)
 	case "channel":
 		return cmdChannel(ctx, rest, getenv, stdin, stdout, stderr)
+	case "listening":
+		return cmdListening(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
