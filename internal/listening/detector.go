@@ -169,7 +169,7 @@ const minIDF = 3.0
 // never seen weigh most, so a new service name that suddenly appears in
 // many posts links them.
 func (d *Detector) idf(h uint64) float64 {
-	return math.Log((d.docs + 20) / (d.df[h] + 1))
+	return math.Log((d.docs + 50) / (d.df[h] + 1))
 }
 
 // Observe feeds one report. Reports should arrive in time order; the
