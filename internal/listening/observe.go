@@ -41,7 +41,7 @@ func (s *Service) Observe(ctx context.Context, msg connector.Inbound, rc connect
 	incident := s.incidents[out.Cluster]
 	s.mu.Unlock()
 
-	if len(rules) == 0 && !cl.SupportRequest && out.Cluster == 0 {
+	if len(rules) == 0 && !cl.SupportRequest && !out.Outage {
 		return
 	}
 	postID, fresh, err := s.db.AddListeningPost(ctx, store.ListeningPost{Channel: msg.Channel, ExternalID: msg.ExternalID, Author: msg.Author.ID,
