@@ -59,3 +59,22 @@ func BenchmarkListen(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "posts/s")
 	_ = matched + support
 }
+
+// BenchmarkDetect measures rule matching, dedupe and clustering alone
+// (no classifier) on the same stream.
+func BenchmarkDetect(b *testing.B) {
+	start := time.Date(2026, 1, 5, 8, 0, 0, 0, time.UTC)
+	stream := loadBackground(b, start)
+	span := stream[len(stream)-1].At.Sub(start) + time.Hour
+	matcher := NewMatcher([]Rule{{ID: 1, Kind: KindKeyword, Value: "vpn"}, {ID: 2, Kind: KindPhrase, Value: "not working"}})
+	d := NewDetector(DetectorOptions{})
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		r := stream[i%len(stream)]
+		r.At = r.At.Add(time.Duration(i/len(stream)) * span)
+		matcher.Match(r.Channel, r.Text, nil)
+		d.Observe(r)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "posts/s")
+}

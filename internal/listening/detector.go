@@ -126,9 +126,27 @@ type windowPost struct {
 }
 
 type authorLast struct {
-	at   time.Time
-	text string
-	cl   int64
+	at    time.Time
+	text  string
+	terms []uint64
+	cl    int64
+}
+
+// overlap is the Jaccard similarity of two small sets of term hashes.
+func overlap(a, b []uint64) float64 {
+	if len(a) == 0 || len(b) == 0 {
+		return 0
+	}
+	same := 0
+	for _, x := range a {
+		for _, y := range b {
+			if x == y {
+				same++
+				break
+			}
+		}
+	}
+	return float64(same) / float64(len(a)+len(b)-same)
 }
 
 // Detector clusters a stream of reports incrementally and reports when a
@@ -182,9 +200,10 @@ func (d *Detector) Observe(r Report) Outcome {
 		hashes[i] = t.h
 	}
 	// The same author repeating themselves does not make a second report.
-	// Signatures are computed only when an author posts again.
+	// Their content words are compared first; the MinHash signatures
+	// (word and word-pair sets) confirm only when the words overlap.
 	if prev, ok := d.authors[r.Author]; ok && r.Author != "" && r.At.Sub(prev.at) < d.opts.Window &&
-		search.Similarity(search.Signature(r.Text), search.Signature(prev.text)) >= 0.6 {
+		overlap(hashes, prev.terms) >= 0.5 && search.Similarity(search.Signature(r.Text), search.Signature(prev.text)) >= 0.6 {
 		d.push(windowPost{at: r.At, author: r.Author, terms: hashes})
 		c := d.clusters[prev.cl]
 		return Outcome{Cluster: prev.cl, Duplicate: true, Outage: c != nil && c.outage}
@@ -258,7 +277,7 @@ func (d *Detector) Observe(r Report) Outcome {
 	d.join(best, r)
 	d.push(windowPost{at: r.At, author: r.Author, terms: hashes, cluster: best.id})
 	if r.Author != "" {
-		d.authors[r.Author] = authorLast{at: r.At, text: r.Text, cl: best.id}
+		d.authors[r.Author] = authorLast{at: r.At, text: r.Text, terms: hashes, cl: best.id}
 	}
 	out := Outcome{Cluster: best.id, Outage: best.outage}
 	if best.outage {
