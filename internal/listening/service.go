@@ -313,7 +313,13 @@ func (s *Service) Train(ctx context.Context, kind string, examples []classify.Ex
 	if kind != ModelSupport && kind != ModelCategory {
 		return 0, socialdesk.FieldError("kind", "The model kind is support or category.")
 	}
-	m, err := classify.Train(examples, classify.DefaultOptions())
+	// The category model learns from tickets (title and body), so it uses
+	// the options chosen for tickets; see docs/classifier.md.
+	opts := classify.DefaultOptions()
+	if kind == ModelCategory {
+		opts = classify.TicketOptions()
+	}
+	m, err := classify.Train(examples, opts)
 	if err != nil {
 		return 0, socialdesk.Errorf(socialdesk.EINVALID, "Cannot train: %v", err)
 	}
