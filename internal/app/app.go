@@ -78,8 +78,8 @@ type App struct {
 	// Listening watches inbound posts for support requests and outages.
 	Listening *listening.Service
 	Handler   http.Handler
-	log      *slog.Logger
-	workers  []func(ctx context.Context)
+	log       *slog.Logger
+	workers   []func(ctx context.Context)
 }
 
 // Open connects to the database, migrates it and builds the handlers.

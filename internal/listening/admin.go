@@ -39,7 +39,9 @@ func (s *Service) DeleteRule(ctx context.Context, id int64) error {
 }
 
 // Rules lists the watch rules.
-func (s *Service) Rules(ctx context.Context) ([]store.ListeningRule, error) { return s.db.ListeningRules(ctx) }
+func (s *Service) Rules(ctx context.Context) ([]store.ListeningRule, error) {
+	return s.db.ListeningRules(ctx)
+}
 
 // Models lists the model versions, newest first.
 func (s *Service) Models(ctx context.Context) ([]store.ListeningModel, error) {

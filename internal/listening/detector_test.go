@@ -33,7 +33,7 @@ func TestDetectorThresholds(t *testing.T) {
 		for i := 0; i < n; i++ {
 			o := d.Observe(Report{ID: int64(1000 + i), Channel: fmt.Sprint("ch", i%channels), Author: fmt.Sprint("a", i%authors),
 				Text: []string{"vpn keeps dropping", "the vpn disconnected again", "vpn drops every minute", "my vpn is disconnecting"}[i%4] + fmt.Sprint(" ", i),
-				At: start.Add(time.Duration(i) * 30 * time.Second)})
+				At:   start.Add(time.Duration(i) * 30 * time.Second)})
 			if o.Fired {
 				fired++
 				firstAt = start.Add(time.Duration(i) * 30 * time.Second)

@@ -116,4 +116,3 @@ func TestRulesStorePosts(t *testing.T) {
 		t.Errorf("stored text was not redacted: %q", matched[0].Text)
 	}
 }
-

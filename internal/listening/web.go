@@ -221,7 +221,7 @@ func (p *Pages) renderAdmin(w http.ResponseWriter, r *http.Request, status int, 
 	p.web.Render(w, r, status, "listening-admin", "Listening settings", map[string]any{
 		"Rules": rules, "Models": models, "Config": cfg, "Policies": joinLines(policies), "Pending": len(pending),
 		"Error": errMsg, "Flash": r.URL.Query().Get("flash"),
-		"Kinds": []string{KindKeyword, KindPhrase, KindService, KindHashtag, KindHandle},
+		"Kinds":       []string{KindKeyword, KindPhrase, KindService, KindHashtag, KindHandle},
 		"PolicyNames": []string{ReplyPublic, ReplyPrivate, ReplyReview, ReplyNone},
 	})
 }
