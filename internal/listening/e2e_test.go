@@ -15,6 +15,7 @@ import (
 	"github.com/socialdesk/socialdesk/internal/classify"
 	"github.com/socialdesk/socialdesk/internal/desk"
 	"github.com/socialdesk/socialdesk/internal/finder"
+	"github.com/socialdesk/socialdesk/internal/ingest"
 	"github.com/socialdesk/socialdesk/internal/listening"
 	"github.com/socialdesk/socialdesk/internal/search"
 )
@@ -41,6 +42,10 @@ func TestBurstOpensMajorIncident(t *testing.T) {
 		ex = append(ex, classify.Example{Text: s, Label: "0"})
 	}
 	if _, err := l.Train(sys, listening.ModelSupport, ex, "test"); err != nil {
+		t.Fatal(err)
+	}
+	// Listening decides acknowledgements: the pipeline's own are off.
+	if err := e.App.Ingest.SetPolicy(sys, ingest.Policy{OnResolved: ingest.Reopen, OnClosed: ingest.FollowUp, AckText: "-", AckLimit: 3}); err != nil {
 		t.Fatal(err)
 	}
 	if err := l.SetConfig(sys, listening.Config{Threshold: 0.5, Policies: map[string]string{"slack": listening.ReplyPublic}, DefaultPolicy: listening.ReplyReview}); err != nil {

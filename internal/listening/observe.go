@@ -77,6 +77,12 @@ func (s *Service) outreach(ctx context.Context, cfg Config, msg connector.Inboun
 	if thread == "" {
 		thread = msg.ExternalID
 	}
+	// The ingest pipeline may have acknowledged the thread already (its
+	// own acknowledgement is on unless an admin set it to "-"); a thread
+	// never gets two.
+	if acked, err := s.db.ThreadAcked(ctx, msg.Channel, thread); err != nil || acked {
+		return
+	}
 	t, err := s.db.Ticket(ctx, ticketID)
 	if err != nil {
 		s.log.Warn("listening: ticket for outreach", "err", err)

@@ -399,3 +399,11 @@ func (db *DB) MajorIncidents(ctx context.Context, limit int) ([]*socialdesk.Tick
 	}
 	return out, rows.Err()
 }
+
+// ThreadAcked reports whether a thread already had an automatic
+// acknowledgement (from the ingest pipeline or from listening).
+func (db *DB) ThreadAcked(ctx context.Context, channel, threadID string) (bool, error) {
+	var n int
+	err := db.queryRow(ctx, db.db, `SELECT COUNT(*) FROM channel_acks WHERE channel = ? AND thread_id = ?`, channel, threadID).Scan(&n)
+	return n > 0, err
+}

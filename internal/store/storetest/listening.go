@@ -88,6 +88,14 @@ func testListening(t *testing.T, db *store.DB) {
 	if _, err := db.DecideListeningReply(ctx, rid, 7, "rejected"); socialdesk.ErrorCode(err) != socialdesk.ECONFLICT {
 		t.Fatalf("second decision = %v, want ECONFLICT", err)
 	}
+	// Acknowledged threads.
+	if acked, err := db.ThreadAcked(ctx, "twitter", "t9"); err != nil || acked {
+		t.Fatalf("unacked thread: %v %v", acked, err)
+	}
+	db.RecordAck(ctx, "twitter", "t9", "a", 42, now)
+	if acked, err := db.ThreadAcked(ctx, "twitter", "t9"); err != nil || !acked {
+		t.Fatalf("acked thread: %v %v", acked, err)
+	}
 	// Status updates and major incidents.
 	req := mustPerson(t, db, "listen@example.com", socialdesk.RoleEmployee)
 	tk := newTicket(req.ID, "VPN outage", 1)
