@@ -167,13 +167,14 @@ type Detector struct {
 	buf      []term
 	scores   map[int64]float64
 	outages  map[int64]bool
-	renamed  map[int64]int64 // merged cluster -> the cluster it went into
+	renamed  map[int64]rename // merged cluster -> the cluster it went into
+	order    idQueue         // cluster ids in creation order, for eviction
 }
 
 // NewDetector returns an empty detector.
 func NewDetector(opts DetectorOptions) *Detector {
 	return &Detector{opts: opts.withDefaults(), clusters: map[int64]*cluster{}, index: map[uint64][]int64{},
-		df: map[uint64]float64{}, authors: map[string]authorLast{}, scores: map[int64]float64{}, outages: map[int64]bool{}, renamed: map[int64]int64{}}
+		df: map[uint64]float64{}, authors: map[string]authorLast{}, scores: map[int64]float64{}, outages: map[int64]bool{}, renamed: map[int64]rename{}}
 }
 
 // Options returns the detector's options with defaults filled in.
@@ -374,7 +375,7 @@ func (d *Detector) merge(c, o *cluster) {
 	}
 	delete(d.clusters, o.id)
 	// Posts in the window that pointed at o now belong to c.
-	d.renamed[o.id] = c.id
+	d.renamed[o.id] = rename{to: c.id, at: c.last}
 	d.updateNorm(c)
 }
 
@@ -392,19 +393,47 @@ func (d *Detector) updateNorm(c *cluster) {
 }
 
 func (d *Detector) newCluster(at time.Time) *cluster {
-	if len(d.clusters) >= d.opts.MaxClusters {
-		var oldest *cluster
-		for _, c := range d.clusters {
-			if oldest == nil || c.last.Before(oldest.last) {
-				oldest = c
-			}
+	// At the limit, forget the oldest cluster that is not an outage. The
+	// creation queue makes this amortised constant time.
+	for len(d.clusters) >= d.opts.MaxClusters && d.order.Len() > 0 {
+		id := d.order.pop()
+		if c := d.clusters[id]; c != nil && !c.outage {
+			delete(d.clusters, id)
 		}
-		delete(d.clusters, oldest.id)
 	}
 	d.nextID++
 	c := &cluster{id: d.nextID, counts: map[uint64]int{}, words: map[uint64]string{}, first: at, channels: map[string]bool{}}
 	d.clusters[c.id] = c
+	d.order.push(c.id)
 	return c
+}
+
+// rename records that a cluster was merged into another at a time.
+type rename struct {
+	to int64
+	at time.Time
+}
+
+// idQueue is a FIFO of cluster ids in creation order.
+type idQueue struct {
+	ids  []int64
+	head int
+}
+
+func (q *idQueue) Len() int { return len(q.ids) - q.head }
+
+func (q *idQueue) push(id int64) {
+	if q.head > 1024 && q.head*2 > len(q.ids) {
+		q.ids = append(q.ids[:0], q.ids[q.head:]...)
+		q.head = 0
+	}
+	q.ids = append(q.ids, id)
+}
+
+func (q *idQueue) pop() int64 {
+	id := q.ids[q.head]
+	q.head++
+	return id
 }
 
 // maxVocabulary bounds the words a cluster remembers.
@@ -515,6 +544,27 @@ func (d *Detector) expire(now time.Time) {
 		d.window = append(d.window[:0], d.window[d.head:]...)
 		d.head = 0
 	}
+	// Forget ids of clusters that are gone, and renames older than any
+	// post still in the window.
+	for d.order.Len() > 0 && d.clusters[d.order.ids[d.order.head]] == nil {
+		d.order.pop()
+	}
+	if d.order.Len() > 2*len(d.clusters)+1024 {
+		live := d.order.ids[:0]
+		for _, id := range d.order.ids[d.order.head:] {
+			if d.clusters[id] != nil {
+				live = append(live, id)
+			}
+		}
+		d.order.ids, d.order.head = live, 0
+	}
+	if len(d.renamed) > 0 && (len(d.renamed) > 4096 || d.head%256 == 0) {
+		for id, rn := range d.renamed {
+			if rn.at.Before(cut) {
+				delete(d.renamed, id)
+			}
+		}
+	}
 	for id := range d.outages {
 		if c := d.clusters[id]; c == nil || c.last.Before(now.Add(-d.opts.IncidentTTL)) {
 			delete(d.clusters, id)
@@ -550,7 +600,7 @@ func (d *Detector) retire(p windowPost, cut time.Time) {
 		if !ok {
 			break
 		}
-		id = to
+		id = to.to
 	}
 	c := d.clusters[id]
 	if c == nil || c.outage {

@@ -116,6 +116,9 @@ func TestDetectorBoundedMemory(t *testing.T) {
 	if len(d.clusters) > 200 {
 		t.Errorf("%d clusters, want <= 200", len(d.clusters))
 	}
+	if d.order.Len() > 2*200+1024 || len(d.renamed) > 4096+500 {
+		t.Errorf("bookkeeping grew: %d queued cluster ids, %d renames", d.order.Len(), len(d.renamed))
+	}
 	if len(d.authors) > 500 {
 		t.Errorf("%d authors remembered, want <= 500", len(d.authors))
 	}
