@@ -168,7 +168,7 @@ type Detector struct {
 	scores   map[int64]float64
 	outages  map[int64]bool
 	renamed  map[int64]rename // merged cluster -> the cluster it went into
-	order    idQueue         // cluster ids in creation order, for eviction
+	order    idQueue          // cluster ids in creation order, for eviction
 }
 
 // NewDetector returns an empty detector.
