@@ -37,6 +37,7 @@ func (s *Service) Observe(ctx context.Context, msg connector.Inbound, rc connect
 		cl, _ = classifyWith(s.support, s.category, s.cfg.Threshold, text)
 	}
 	out := s.det.Observe(Report{ID: rc.TicketID, Channel: msg.Channel, Author: msg.Author.ID, Text: text, At: at})
+	s.vol.add(msg.Channel, at, cl.SupportRequest)
 	cfg := s.cfg
 	incident := s.incidents[out.Cluster]
 	s.mu.Unlock()

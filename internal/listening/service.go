@@ -147,6 +147,7 @@ type Service struct {
 	category  *classify.Model
 	det       *Detector
 	incidents map[int64]int64 // detector cluster -> incident ticket
+	vol       volume
 	ackMu     sync.Mutex
 }
 

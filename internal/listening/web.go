@@ -117,19 +117,15 @@ func (p *Pages) dashboard(w http.ResponseWriter, r *http.Request) {
 	for _, ru := range rules {
 		ruleName[ru.ID] = ru.Kind + ": " + ru.Value
 	}
-	byRule, byChannel := map[string]int{}, map[string]int{}
-	support := 0
+	byRule := map[string]int{}
+	byChannel, total, support := p.s.Volume()
 	for _, po := range posts {
-		byChannel[po.Channel]++
 		for _, id := range po.RuleIDs {
 			name := ruleName[id]
 			if name == "" {
 				name = "deleted rule " + strconv.FormatInt(id, 10)
 			}
 			byRule[name]++
-		}
-		if po.Support {
-			support++
 		}
 	}
 	replies, err := p.s.db.ListeningReplies(ctx, since)
@@ -146,15 +142,15 @@ func (p *Pages) dashboard(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	share := 0.0
-	if len(posts) > 0 {
-		share = float64(support) / float64(len(posts))
+	if total > 0 {
+		share = float64(support) / float64(total)
 	}
 	recent := posts
 	if len(recent) > 30 {
 		recent = recent[:30]
 	}
 	p.web.Render(w, r, http.StatusOK, "listening", "Listening", map[string]any{
-		"Total": len(posts), "Support": support, "Share": share * 100,
+		"Total": total, "Kept": len(posts), "Support": support, "Share": share * 100,
 		"ByRule": bars(byRule), "ByChannel": bars(byChannel), "RuleHeight": 22*len(bars(byRule)) + 4, "ChannelHeight": 22*len(bars(byChannel)) + 4,
 		"Clusters": p.s.EmergingClusters(3, 10), "Sent": states["sent"], "Held": held, "Rejected": states["rejected"], "Recent": recent,
 		"Flash": r.URL.Query().Get("flash"),
