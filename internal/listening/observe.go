@@ -162,6 +162,17 @@ func (s *Service) DecideReply(ctx context.Context, id int64, approve bool) error
 // and posts the first status update.
 func (s *Service) openIncident(ctx context.Context, out Outcome) {
 	title := "Outage: " + truncate(out.Title, 120)
+	// After a restart or a settings change the detector starts afresh; an
+	// open incident about the same thing is continued, not duplicated.
+	if id := s.openIncidentLike(ctx, title); id != 0 {
+		s.mu.Lock()
+		s.incidents[out.Cluster] = id
+		s.mu.Unlock()
+		for _, m := range out.Members {
+			s.link(ctx, id, m.ID)
+		}
+		return
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Opened automatically: %d similar reports from several people within the detection window.\n\nSample reports:\n", len(out.Members))
 	for i, m := range out.Members {
@@ -197,6 +208,33 @@ func (s *Service) openIncident(ctx context.Context, out Outcome) {
 		s.log.Warn("listening: first status update", "err", err)
 	}
 	s.log.Info("major incident opened from listening", "ticket", t.Number(), "reports", len(out.Members))
+}
+
+// openIncidentLike returns an open major incident opened by listening in
+// the last day whose title shares most content words with title, or 0.
+func (s *Service) openIncidentLike(ctx context.Context, title string) int64 {
+	majors, err := s.db.MajorIncidents(ctx, 50)
+	if err != nil {
+		return 0
+	}
+	want := termHashes(title)
+	for _, t := range majors {
+		if t.Channel != "listening" || !t.State.Open() || t.CreatedAt.Before(s.desk.Now().Add(-24*time.Hour)) {
+			continue
+		}
+		if overlap(want, termHashes(t.Title)) >= 0.5 {
+			return t.ID
+		}
+	}
+	return 0
+}
+
+func termHashes(text string) []uint64 {
+	var out []uint64
+	for _, t := range appendTerms(nil, text, 40) {
+		out = append(out, t.h)
+	}
+	return out
 }
 
 // link makes a report's ticket a child of the incident.
