@@ -38,6 +38,13 @@ const (
 	ActAnalytics Action = "analytics.view"
 	// ActExport dumps or loads the whole database.
 	ActExport Action = "data.export"
+	// ActListeningView opens the listening dashboard, corrects the
+	// classifier and approves or rejects held acknowledgements.
+	ActListeningView Action = "listening.view"
+	// ActStatusView reads the status page of major incidents.
+	ActStatusView Action = "status.view"
+	// ActStatusPost posts updates on a major incident and resolves it.
+	ActStatusPost Action = "status.post"
 )
 
 // communityActions are open to every active signed-in person.
@@ -56,6 +63,7 @@ var reviewerActions = map[Action]bool{ActModerate: true, ActArticlePublish: true
 var staffActions = map[Action]bool{
 	ActTicketViewAll: true, ActTicketNote: true, ActTicketUpdate: true,
 	ActTicketOnBehalf: true, ActPeopleView: true, ActChannelReview: true, ActAnalytics: true,
+	ActListeningView: true, ActStatusPost: true,
 }
 
 // Authorize reports whether p may perform a, which is not about one
@@ -66,7 +74,7 @@ func Authorize(p *Person, a Action) error {
 		return Errorf(EUNAUTHORIZED, "Sign in to continue.")
 	}
 	switch {
-	case a == ActTicketCreate || a == ActTicketView || a == ActTicketReply:
+	case a == ActTicketCreate || a == ActTicketView || a == ActTicketReply || a == ActStatusView:
 		return nil
 	case communityActions[a]:
 		return nil

@@ -33,6 +33,7 @@ Usage:
   socialdesk import --in FILE.jsonl                            (into an empty database, SQLite or PostgreSQL)
   socialdesk channel add --name N --kind K --config JSON       (connector instance; secrets stored encrypted)
   socialdesk channel list | channel remove --name N
+  socialdesk listening train --csv FILE [--text-col C --label-col C --kind support|category]
 
 Every command takes --data DIR (default ./data) or --database-url postgres://...
 Every flag can also be set with an environment variable: --database-url is
@@ -72,6 +73,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdImport(ctx, rest, getenv, stdout, stderr)
 	case "channel":
 		return cmdChannel(ctx, rest, getenv, stdin, stdout, stderr)
+	case "listening":
+		return cmdListening(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

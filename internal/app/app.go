@@ -21,6 +21,7 @@ import (
 	"github.com/socialdesk/socialdesk/internal/finder"
 	"github.com/socialdesk/socialdesk/internal/ingest"
 	"github.com/socialdesk/socialdesk/internal/insight"
+	"github.com/socialdesk/socialdesk/internal/listening"
 	"github.com/socialdesk/socialdesk/internal/privacy"
 	"github.com/socialdesk/socialdesk/internal/search"
 	"github.com/socialdesk/socialdesk/internal/sso"
@@ -91,9 +92,11 @@ type App struct {
 	// Metrics is /metrics.
 	Insight *insight.Service
 	Metrics *insight.Metrics
-	Handler http.Handler
-	log     *slog.Logger
-	workers []func(ctx context.Context)
+	// Listening watches inbound posts for support requests and outages.
+	Listening *listening.Service
+	Handler   http.Handler
+	log       *slog.Logger
+	workers   []func(ctx context.Context)
 }
 
 // Open connects to the database, migrates it and builds the handlers.
@@ -154,6 +157,10 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a.Finder.SetURL(search.TypeArticle, func(id string) string { return "/kb/" + id })
 	a.AddWorker(a.refreshCommunitySearch)
 	if err := a.addInsight(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := a.addListening(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -223,6 +230,34 @@ func (a *App) addInsight() error {
 	a.Metrics = insight.NewMetrics(insight.MetricsOptions{DB: a.DB, Extra: a.Channels.Metrics})
 	return nil
 }
+
+// addListening wires social listening: the ingest hook, its pages, the
+// status page and its API route; status posts are indexed for search.
+func (a *App) addListening(ctx context.Context) error {
+	l, err := listening.New(ctx, listening.Options{Desk: a.Desk, Logger: a.log, Index: a.Finder, BaseURL: a.Config.BaseURL})
+	if err != nil {
+		return err
+	}
+	pages, err := listening.NewPages(l, a.Web)
+	if err != nil {
+		return err
+	}
+	a.Listening = l
+	a.Ingest.SetObserver(l.Observe)
+	a.Web.Add(pages.Routes()...)
+	a.API.Add(l.APIRoutes()...)
+	a.Finder.AddSource(statusSource{l})
+	a.Finder.SetURL(search.TypeStatus, func(string) string { return "/status" })
+	a.Web.AddNav(web.NavLink{Label: "Status", Href: "/status"},
+		web.NavLink{Label: "Listening", Href: "/listening", Staff: true},
+		web.NavLink{Label: "Listening settings", Href: "/admin/listening", Admin: true})
+	return nil
+}
+
+// statusSource gives the search index the status posts at start-up.
+type statusSource struct{ l *listening.Service }
+
+func (s statusSource) Docs(ctx context.Context) ([]search.Doc, error) { return s.l.StatusDocs(ctx) }
 
 func (a *App) buildHandler() http.Handler {
 	mux := http.NewServeMux()

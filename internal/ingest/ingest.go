@@ -70,6 +70,9 @@ type Options struct {
 	// defaults 3 per hour.
 	AckLimit  int
 	AckWindow time.Duration
+	// Observe, when set, sees every message after it was stored, with its
+	// receipt (social listening). It must not block for long.
+	Observe func(ctx context.Context, msg connector.Inbound, rc connector.Receipt)
 }
 
 // Pipeline is the single way into the queue. It is safe for concurrent use.
@@ -82,7 +85,8 @@ type Pipeline struct {
 	ackMu sync.Mutex
 	// followMu serialises finding or creating follow-up tickets.
 	followMu sync.Mutex
-	// mu guards policy, which admins may change while messages flow.
+	// mu guards policy, which admins may change while messages flow, and
+	// opts.Observe.
 	mu     sync.RWMutex
 	policy Policy
 }
@@ -117,7 +121,21 @@ var _ connector.Sink = (*Pipeline)(nil)
 // transaction committed; a message seen before returns the stored ids with
 // Duplicate set. A held message (unknown author) returns zero ids.
 func (p *Pipeline) Deliver(ctx context.Context, msg connector.Inbound) (connector.Receipt, error) {
-	return p.deliver(ctx, msg, false)
+	rc, err := p.deliver(ctx, msg, false)
+	p.mu.RLock()
+	observe := p.opts.Observe
+	p.mu.RUnlock()
+	if err == nil && observe != nil {
+		observe(ctx, msg, rc)
+	}
+	return rc, err
+}
+
+// SetObserver sets Options.Observe after the pipeline was built.
+func (p *Pipeline) SetObserver(fn func(ctx context.Context, msg connector.Inbound, rc connector.Receipt)) {
+	p.mu.Lock()
+	p.opts.Observe = fn
+	p.mu.Unlock()
 }
 
 // Validate reports the first problem that makes msg unusable.

@@ -450,7 +450,7 @@ func (s *Service) searches(ctx context.Context, f Filter) (*Report, error) {
 // flagged as support requests that agents confirmed, among those they
 // judged.
 func (s *Service) listening(ctx context.Context, f Filter) (*Report, error) {
-	posts, ok, err := s.db.ListeningPosts(ctx, f.From, f.To)
+	posts, ok, err := s.db.ListeningStats(ctx, f.From, f.To)
 	if err != nil {
 		return nil, err
 	}

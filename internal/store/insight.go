@@ -177,8 +177,8 @@ func (db *DB) SearchLogBetween(ctx context.Context, from, to time.Time) ([]Searc
 	return out, rows.Err()
 }
 
-// ListeningPost is one post read from the social listening table.
-type ListeningPost struct {
+// ListeningStat is one post read from the social listening table, for analytics.
+type ListeningStat struct {
 	At time.Time
 	// Flagged is the classifier's verdict: a support request.
 	Flagged bool
@@ -187,11 +187,11 @@ type ListeningPost struct {
 	Confirmed *bool
 }
 
-// ListeningPosts reads the social listening posts in [from, to). The
+// ListeningStats reads the social listening posts in [from, to). The
 // listening_posts table (with its at and support columns) and the
 // listening_feedback table belong to the listening feature and may not
 // exist yet; ok is false then.
-func (db *DB) ListeningPosts(ctx context.Context, from, to time.Time) (posts []ListeningPost, ok bool, err error) {
+func (db *DB) ListeningStats(ctx context.Context, from, to time.Time) (posts []ListeningStat, ok bool, err error) {
 	cols, err := db.columns(ctx, "listening_posts")
 	if err != nil || !slices.Contains(cols, "at") || !slices.Contains(cols, "support") || !slices.Contains(cols, "id") {
 		return nil, false, err
@@ -212,7 +212,7 @@ func (db *DB) ListeningPosts(ctx context.Context, from, to time.Time) (posts []L
 		if err := rows.Scan(&at, &support, &label); err != nil {
 			return nil, true, err
 		}
-		p := ListeningPost{At: fromMicros(at), Flagged: support != 0}
+		p := ListeningStat{At: fromMicros(at), Flagged: support != 0}
 		if label.Valid {
 			yes := slices.Contains([]string{"1", "support", "true", "yes"}, strings.ToLower(strings.TrimSpace(label.String)))
 			p.Confirmed = &yes

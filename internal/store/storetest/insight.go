@@ -92,7 +92,7 @@ func testInsight(t *testing.T, db *store.DB) {
 		t.Fatalf("reviews due = %v, %v", r, err)
 	}
 
-	if _, present, err := db.ListeningPosts(ctx, week.From, week.To); err != nil {
+	if _, present, err := db.ListeningStats(ctx, week.From, week.To); err != nil {
 		t.Fatal(err)
 	} else if tables, _ := store.Tables(); present != contains(tables, "listening_posts") {
 		t.Fatalf("listening table detected = %v, but the migrations say otherwise", present)

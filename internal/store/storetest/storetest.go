@@ -45,6 +45,7 @@ func Run(t *testing.T, open Opener) {
 		{"Channels", testChannels},
 		{"HeldThreadsAcksOutbound", testHeldAndThreads},
 		{"Insight", testInsight},
+		{"Listening", testListening},
 		{"Migrate twice", func(t *testing.T, db *store.DB) {
 			if err := db.Migrate(context.Background()); err != nil {
 				t.Fatalf("second migrate: %v", err)

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/socialdesk/socialdesk"
+	"github.com/socialdesk/socialdesk/internal/app"
+	"github.com/socialdesk/socialdesk/internal/classify"
+	"github.com/socialdesk/socialdesk/internal/desk"
+	"github.com/socialdesk/socialdesk/internal/listening"
+)
+
+const listeningUsage = `usage:
+  socialdesk listening train --csv FILE [--text-col text] [--label-col label] [--kind support|category]`
+
+// cmdListening trains the listening classifiers. Each training stores a
+// new model version in the database and makes it active; older versions
+// stay available for rollback on /admin/listening.
+func cmdListening(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "train" {
+		return fmt.Errorf("%s", listeningUsage)
+	}
+	fs, common := newFlagSet("listening train", stderr)
+	csvPath := fs.String("csv", "", "CSV file with a header row (required)")
+	textCol := fs.String("text-col", "text", "text column; join columns with + (title+body)")
+	labelCol := fs.String("label-col", "label", "label column; for support models 1 means a support request")
+	kind := fs.String("kind", listening.ModelSupport, "support or category")
+	if err := parse(fs, args[1:], getenv); err != nil {
+		return err
+	}
+	if *csvPath == "" {
+		return fmt.Errorf("--csv is required\n%s", listeningUsage)
+	}
+	if *kind != listening.ModelSupport && *kind != listening.ModelCategory {
+		return fmt.Errorf("--kind must be support or category")
+	}
+	f, err := os.Open(*csvPath)
+	if err != nil {
+		return fmt.Errorf("open training data: %w", err)
+	}
+	defer f.Close()
+	examples, err := classify.ReadCSV(f, *textCol, *labelCol)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", *csvPath, err)
+	}
+	a, err := common.openApp(ctx, app.Config{SecretKey: getenv("SOCIALDESK_SECRET_KEY")})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	id, err := a.Listening.Train(desk.SystemContext(ctx), *kind, examples, "trained from "+*csvPath)
+	if err != nil {
+		return fmt.Errorf("%s", socialdesk.ErrorMessage(err))
+	}
+	fmt.Fprintf(stdout, "Trained %s model version %d from %d examples; it is now active.\n", *kind, id, len(examples))
+	return nil
+}

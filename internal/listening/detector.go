@@ -1,0 +1,661 @@
+package listening
+
+import (
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/socialdesk/socialdesk/internal/search"
+)
+
+// DetectorOptions configures outage detection. Zero values take the
+// defaults named.
+type DetectorOptions struct {
+	// Window is how far back reports count towards an outage; default 10
+	// minutes.
+	Window time.Duration
+	// MinReports, MinAuthors and MinChannels are the reports, distinct
+	// authors and distinct channels a cluster needs within Window to be an
+	// outage; defaults 5, 4 and 1.
+	MinReports  int
+	MinAuthors  int
+	MinChannels int
+	// Threshold is the cosine similarity (0 to 1) between a post and a
+	// cluster's centroid above which the post joins the cluster; default
+	// 0.3, chosen on synthetic data (see docs/listening.md).
+	Threshold float64
+	// IncidentTTL is how long an outage cluster keeps collecting reports
+	// after its last one; default six windows.
+	IncidentTTL time.Duration
+	// MaxPosts and MaxClusters bound memory; defaults 100,000 and 20,000.
+	// The oldest posts and clusters are forgotten first.
+	MaxPosts    int
+	MaxClusters int
+}
+
+func (o DetectorOptions) withDefaults() DetectorOptions {
+	if o.Window <= 0 {
+		o.Window = 10 * time.Minute
+	}
+	if o.MinReports <= 0 {
+		o.MinReports = 5
+	}
+	if o.MinAuthors <= 0 {
+		o.MinAuthors = 4
+	}
+	if o.MinChannels <= 0 {
+		o.MinChannels = 1
+	}
+	if o.Threshold <= 0 {
+		o.Threshold = 0.3
+	}
+	if o.IncidentTTL <= 0 {
+		o.IncidentTTL = 6 * o.Window
+	}
+	if o.MaxPosts <= 0 {
+		o.MaxPosts = 100_000
+	}
+	if o.MaxClusters <= 0 {
+		o.MaxClusters = 20_000
+	}
+	return o
+}
+
+// Report is one post given to the detector.
+type Report struct {
+	// ID is the caller's id for the post (a listening post id).
+	ID      int64
+	Channel string
+	Author  string
+	Text    string
+	At      time.Time
+}
+
+// Outcome says what the detector made of one report.
+type Outcome struct {
+	// Cluster is the cluster the report joined; 0 when the report has no
+	// significant words.
+	Cluster int64
+	// Duplicate is true when the same author said nearly the same thing
+	// within the window; the report does not count again.
+	Duplicate bool
+	// Outage is true when Cluster is an outage, now or earlier.
+	Outage bool
+	// Fired is true when this report made Cluster an outage. Members then
+	// holds every report in the cluster so far, this one last.
+	Fired   bool
+	Members []Report
+	// Title describes the cluster when Fired.
+	Title string
+}
+
+// ClusterInfo is a snapshot of one cluster for the dashboard.
+type ClusterInfo struct {
+	ID       int64
+	Title    string
+	Terms    []string
+	Reports  int
+	Authors  int
+	Channels int
+	First    time.Time
+	Last     time.Time
+	Outage   bool
+	Samples  []string
+}
+
+type cluster struct {
+	id       int64
+	n        int // reports ever
+	counts   map[uint64]int
+	words    map[uint64]string
+	norm     float64
+	members  []Report // reports within the window (all of them until the outage fires)
+	first    time.Time
+	last     time.Time
+	outage   bool
+	samples  []string
+	channels map[string]bool
+}
+
+type windowPost struct {
+	at      time.Time
+	author  string
+	terms   []uint64
+	cluster int64
+}
+
+type authorLast struct {
+	at    time.Time
+	text  string
+	terms []uint64
+	cl    int64
+}
+
+// overlap is the Jaccard similarity of two small sets of term hashes.
+func overlap(a, b []uint64) float64 {
+	if len(a) == 0 || len(b) == 0 {
+		return 0
+	}
+	same := 0
+	for _, x := range a {
+		for _, y := range b {
+			if x == y {
+				same++
+				break
+			}
+		}
+	}
+	return float64(same) / float64(len(a)+len(b)-same)
+}
+
+// Detector clusters a stream of reports incrementally and reports when a
+// cluster becomes an outage. Memory is bounded: posts leave the window
+// after Window and feed the background term statistics; quiet clusters
+// are forgotten. A Detector is not safe for concurrent use; the caller
+// serialises calls.
+type Detector struct {
+	opts     DetectorOptions
+	nextID   int64
+	clusters map[int64]*cluster
+	index    map[uint64][]int64 // significant term -> clusters using it
+	df       map[uint64]float64 // background document frequency
+	docs     float64            // background documents
+	window   []windowPost       // queue, oldest first, from head
+	head     int
+	authors  map[string]authorLast
+	buf      []term
+	scores   map[int64]float64
+	outages  map[int64]bool
+	renamed  map[int64]rename // merged cluster -> the cluster it went into
+	order    idQueue          // cluster ids in creation order, for eviction
+}
+
+// NewDetector returns an empty detector.
+func NewDetector(opts DetectorOptions) *Detector {
+	return &Detector{opts: opts.withDefaults(), clusters: map[int64]*cluster{}, index: map[uint64][]int64{},
+		df: map[uint64]float64{}, authors: map[string]authorLast{}, scores: map[int64]float64{}, outages: map[int64]bool{}, renamed: map[int64]rename{}}
+}
+
+// Options returns the detector's options with defaults filled in.
+func (d *Detector) Options() DetectorOptions { return d.opts }
+
+// minIDF is the inverse document frequency below which a word is too
+// common to link posts (it occurs in more than about 1 post in 20).
+const minIDF = 3.0
+
+// idf is the weight of a term from the background statistics. Words
+// never seen weigh most, so a new service name that suddenly appears in
+// many posts links them.
+func (d *Detector) idf(h uint64) float64 {
+	return math.Log((d.docs + 50) / (d.df[h] + 1))
+}
+
+// Observe feeds one report. Reports should arrive in time order; the
+// report's At is the detector's clock.
+func (d *Detector) Observe(r Report) Outcome {
+	d.expire(r.At)
+	d.buf = appendTerms(d.buf[:0], r.Text, 40)
+	hashes := make([]uint64, len(d.buf))
+	for i, t := range d.buf {
+		hashes[i] = t.h
+	}
+	// The same author repeating themselves does not make a second report.
+	// Their content words are compared first; the MinHash signatures
+	// (word and word-pair sets) confirm only when the words overlap.
+	if prev, ok := d.authors[r.Author]; ok && r.Author != "" && r.At.Sub(prev.at) < d.opts.Window &&
+		overlap(hashes, prev.terms) >= 0.5 && search.Similarity(search.Signature(r.Text), search.Signature(prev.text)) >= 0.6 {
+		d.push(windowPost{at: r.At, author: r.Author, terms: hashes})
+		c := d.clusters[prev.cl]
+		return Outcome{Cluster: prev.cl, Duplicate: true, Outage: c != nil && c.outage}
+	}
+	// Score the clusters that share a significant word with the report.
+	var postNorm float64
+	clear(d.scores)
+	for _, t := range d.buf {
+		w := d.idf(t.h)
+		if w < minIDF {
+			continue
+		}
+		postNorm += w * w
+		ids := d.index[t.h]
+		live := ids[:0]
+		for _, id := range ids {
+			c := d.clusters[id]
+			if c == nil {
+				continue
+			}
+			live = append(live, id)
+			d.scores[id] += w * float64(c.counts[t.h]) * w
+		}
+		if len(live) == 0 {
+			delete(d.index, t.h)
+		} else {
+			d.index[t.h] = live
+		}
+	}
+	if postNorm == 0 {
+		d.push(windowPost{at: r.At, author: r.Author, terms: hashes})
+		return Outcome{}
+	}
+	postNorm = math.Sqrt(postNorm)
+	// Join the most similar cluster, preferring an outage; other clusters
+	// the report is similar to are merged into it, so one event told in
+	// different words ends up as one cluster.
+	var best *cluster
+	var bestScore float64
+	var others []*cluster
+	for id, s := range d.scores {
+		c := d.clusters[id]
+		cos := s / (postNorm * c.norm)
+		// An outage is an established pattern: a report needs less to
+		// join it than to start a cluster.
+		if cos < d.opts.Threshold && !(c.outage && cos >= d.opts.Threshold*outageJoin) {
+			continue
+		}
+		if best == nil || better(c, cos, best, bestScore) {
+			if best != nil {
+				others = append(others, best)
+			}
+			best, bestScore = c, cos
+		} else {
+			others = append(others, c)
+		}
+	}
+	if best == nil {
+		best = d.newCluster(r.At)
+	}
+	var linked []Report
+	for _, o := range others {
+		if o.outage {
+			continue
+		}
+		if best.outage {
+			linked = append(linked, o.members...)
+		}
+		d.merge(best, o)
+	}
+	d.join(best, r)
+	d.push(windowPost{at: r.At, author: r.Author, terms: hashes, cluster: best.id})
+	if r.Author != "" {
+		d.authors[r.Author] = authorLast{at: r.At, text: r.Text, terms: hashes, cl: best.id}
+	}
+	out := Outcome{Cluster: best.id, Outage: best.outage}
+	if best.outage {
+		out.Members = append(linked, r)
+		return out
+	}
+	if !d.ready(best) {
+		return out
+	}
+	// A cluster like an open outage joins it instead of opening another.
+	for id := range d.outages {
+		if o := d.clusters[id]; o != nil && d.centroidCos(o, best) >= d.opts.Threshold/2 {
+			members := best.members
+			d.merge(o, best)
+			return Outcome{Cluster: o.id, Outage: true, Members: members}
+		}
+	}
+	best.outage = true
+	d.outages[best.id] = true
+	// Recent clusters close to the new outage are the same event told in
+	// other words: they join it.
+	for id, c := range d.clusters {
+		if id != best.id && !c.outage && c.last.After(r.At.Add(-d.opts.Window)) && d.centroidCos(best, c) >= d.opts.Threshold*outageJoin {
+			best.members = append(best.members, c.members...)
+			d.merge(best, c)
+		}
+	}
+	out.Outage, out.Fired = true, true
+	out.Members = append([]Report(nil), best.members...)
+	out.Title = d.title(best)
+	best.members = nil
+	return out
+}
+
+// outageJoin is the share of Threshold a report needs to join an outage.
+const outageJoin = 0.4
+
+// better reports whether cluster a with similarity sa is a better home
+// than b with sb: outages first, then the more similar, then the older.
+func better(a *cluster, sa float64, b *cluster, sb float64) bool {
+	if a.outage != b.outage {
+		return a.outage
+	}
+	if sa != sb {
+		return sa > sb
+	}
+	return a.id < b.id
+}
+
+// centroidCos is the cosine similarity of two clusters' centroids over
+// significant words.
+func (d *Detector) centroidCos(a, b *cluster) float64 {
+	if len(b.counts) < len(a.counts) {
+		a, b = b, a
+	}
+	var dot float64
+	for h, n := range a.counts {
+		if m := b.counts[h]; m > 0 {
+			if w := d.idf(h); w >= minIDF {
+				dot += float64(n*m) * w * w
+			}
+		}
+	}
+	return dot / (a.norm * b.norm)
+}
+
+// merge moves cluster o into c.
+func (d *Detector) merge(c, o *cluster) {
+	for h, n := range o.counts {
+		if _, ok := c.counts[h]; !ok {
+			if len(c.counts) >= maxVocabulary {
+				continue
+			}
+			c.words[h] = o.words[h]
+			if d.idf(h) >= minIDF {
+				d.index[h] = append(d.index[h], c.id)
+			}
+		}
+		c.counts[h] += n
+	}
+	c.n += o.n
+	for ch := range o.channels {
+		c.channels[ch] = true
+	}
+	if !c.outage {
+		c.members = append(c.members, o.members...)
+		sort.SliceStable(c.members, func(i, j int) bool { return c.members[i].At.Before(c.members[j].At) })
+	}
+	if o.first.Before(c.first) {
+		c.first = o.first
+	}
+	if o.last.After(c.last) {
+		c.last = o.last
+	}
+	delete(d.clusters, o.id)
+	// Posts in the window that pointed at o now belong to c.
+	d.renamed[o.id] = rename{to: c.id, at: c.last}
+	d.updateNorm(c)
+}
+
+func (d *Detector) updateNorm(c *cluster) {
+	var norm float64
+	for h, n := range c.counts {
+		if w := d.idf(h); w >= minIDF {
+			norm += float64(n) * w * float64(n) * w
+		}
+	}
+	c.norm = math.Sqrt(norm)
+	if c.norm == 0 {
+		c.norm = 1
+	}
+}
+
+func (d *Detector) newCluster(at time.Time) *cluster {
+	// At the limit, forget the oldest cluster that is not an outage. The
+	// creation queue makes this amortised constant time.
+	for len(d.clusters) >= d.opts.MaxClusters && d.order.Len() > 0 {
+		id := d.order.pop()
+		if c := d.clusters[id]; c != nil && !c.outage {
+			delete(d.clusters, id)
+		}
+	}
+	d.nextID++
+	c := &cluster{id: d.nextID, counts: map[uint64]int{}, words: map[uint64]string{}, first: at, channels: map[string]bool{}}
+	d.clusters[c.id] = c
+	d.order.push(c.id)
+	return c
+}
+
+// rename records that a cluster was merged into another at a time.
+type rename struct {
+	to int64
+	at time.Time
+}
+
+// idQueue is a FIFO of cluster ids in creation order.
+type idQueue struct {
+	ids  []int64
+	head int
+}
+
+func (q *idQueue) Len() int { return len(q.ids) - q.head }
+
+func (q *idQueue) push(id int64) {
+	if q.head > 1024 && q.head*2 > len(q.ids) {
+		q.ids = append(q.ids[:0], q.ids[q.head:]...)
+		q.head = 0
+	}
+	q.ids = append(q.ids, id)
+}
+
+func (q *idQueue) pop() int64 {
+	id := q.ids[q.head]
+	q.head++
+	return id
+}
+
+// maxVocabulary bounds the words a cluster remembers.
+const maxVocabulary = 300
+
+func (d *Detector) join(c *cluster, r Report) {
+	c.n++
+	c.last = r.At
+	c.channels[r.Channel] = true
+	if !c.outage {
+		c.members = append(c.members, r)
+	}
+	if len(c.samples) < 5 {
+		c.samples = append(c.samples, r.Text)
+	}
+	for _, t := range d.buf {
+		if _, ok := c.counts[t.h]; !ok {
+			if len(c.counts) >= maxVocabulary {
+				continue
+			}
+			c.words[t.h] = t.word
+			if d.idf(t.h) >= minIDF {
+				d.index[t.h] = append(d.index[t.h], c.id)
+			}
+		}
+		c.counts[t.h]++
+	}
+	d.updateNorm(c)
+}
+
+// ready reports whether a cluster's reports within the window make an
+// outage: enough reports, people and channels, and its most common word
+// far more frequent than the background predicts, so that ordinary
+// chatter about a popular topic does not fire.
+func (d *Detector) ready(c *cluster) bool {
+	if len(c.members) < d.opts.MinReports {
+		return false
+	}
+	authors, channels := map[string]bool{}, map[string]bool{}
+	for _, m := range c.members {
+		authors[m.Author] = true
+		channels[m.Channel] = true
+	}
+	if len(authors) < d.opts.MinAuthors || len(channels) < d.opts.MinChannels {
+		return false
+	}
+	// Some word shared by at least 40% of the reports in the window must
+	// be far more frequent than the background predicts.
+	counts := map[uint64]int{}
+	var terms []term
+	for _, m := range c.members {
+		terms = appendTerms(terms[:0], m.Text, 40)
+		for _, t := range terms {
+			counts[t.h]++
+		}
+	}
+	inWindow := float64(len(d.window) - d.head)
+	for h, n := range counts {
+		if float64(n) < 0.4*float64(len(c.members)) || d.idf(h) < minIDF {
+			continue
+		}
+		if expected := inWindow * (d.df[h] + 0.5) / (d.docs + 20); float64(n) > 8*expected+3 {
+			return true
+		}
+	}
+	return false
+}
+
+// title names a cluster by the report that shares most of its words.
+func (d *Detector) title(c *cluster) string {
+	best, bestScore := "", -1.0
+	for _, m := range c.members {
+		var s float64
+		terms := appendTerms(nil, m.Text, 40)
+		for _, t := range terms {
+			s += float64(c.counts[t.h])
+		}
+		if len(terms) > 0 {
+			s /= math.Sqrt(float64(len(terms)))
+		}
+		if s > bestScore {
+			best, bestScore = m.Text, s
+		}
+	}
+	return strings.Join(strings.Fields(best), " ")
+}
+
+// push adds a post to the window, forgetting the oldest beyond MaxPosts.
+func (d *Detector) push(p windowPost) {
+	d.window = append(d.window, p)
+	if len(d.window)-d.head > d.opts.MaxPosts {
+		d.retire(d.window[d.head], p.at)
+		d.window[d.head] = windowPost{}
+		d.head++
+	}
+}
+
+// expire moves posts older than the window into the background counts
+// and forgets quiet clusters and authors.
+func (d *Detector) expire(now time.Time) {
+	cut := now.Add(-d.opts.Window)
+	for d.head < len(d.window) && d.window[d.head].at.Before(cut) {
+		d.retire(d.window[d.head], cut)
+		d.window[d.head] = windowPost{}
+		d.head++
+	}
+	if d.head > 1024 && d.head*2 > len(d.window) {
+		d.window = append(d.window[:0], d.window[d.head:]...)
+		d.head = 0
+	}
+	// Forget ids of clusters that are gone, and renames older than any
+	// post still in the window.
+	for d.order.Len() > 0 && d.clusters[d.order.ids[d.order.head]] == nil {
+		d.order.pop()
+	}
+	if d.order.Len() > 2*len(d.clusters)+1024 {
+		live := d.order.ids[:0]
+		for _, id := range d.order.ids[d.order.head:] {
+			if d.clusters[id] != nil {
+				live = append(live, id)
+			}
+		}
+		d.order.ids, d.order.head = live, 0
+	}
+	if len(d.renamed) > 0 && (len(d.renamed) > 4096 || d.head%256 == 0) {
+		for id, rn := range d.renamed {
+			if rn.at.Before(cut) {
+				delete(d.renamed, id)
+			}
+		}
+	}
+	for id := range d.outages {
+		if c := d.clusters[id]; c == nil || c.last.Before(now.Add(-d.opts.IncidentTTL)) {
+			delete(d.clusters, id)
+			delete(d.outages, id)
+		}
+	}
+}
+
+// retire moves one post out of the window; cut is the window's start.
+func (d *Detector) retire(p windowPost, cut time.Time) {
+	for _, h := range p.terms {
+		d.df[h]++
+	}
+	d.docs++
+	// Keep the background bounded: halve it now and then, dropping rare
+	// words, so old topics fade and memory stays flat.
+	if d.docs > 50_000 || len(d.df) > 500_000 {
+		for h, v := range d.df {
+			if v < 2 {
+				delete(d.df, h)
+			} else {
+				d.df[h] = v / 2
+			}
+		}
+		d.docs /= 2
+	}
+	if a, ok := d.authors[p.author]; ok && !a.at.After(p.at) {
+		delete(d.authors, p.author)
+	}
+	id := p.cluster
+	for i := 0; i < 8; i++ {
+		to, ok := d.renamed[id]
+		if !ok {
+			break
+		}
+		id = to.to
+	}
+	c := d.clusters[id]
+	if c == nil || c.outage {
+		return
+	}
+	if !c.last.After(p.at) {
+		delete(d.clusters, c.id)
+		return
+	}
+	i := 0
+	for i < len(c.members) && c.members[i].At.Before(cut) {
+		i++
+	}
+	c.members = c.members[i:]
+}
+
+// Clusters returns the live clusters with at least min reports, biggest
+// first.
+func (d *Detector) Clusters(min int) []ClusterInfo {
+	var out []ClusterInfo
+	for _, c := range d.clusters {
+		if c.n < min {
+			continue
+		}
+		info := ClusterInfo{ID: c.id, Reports: c.n, Channels: len(c.channels), First: c.first, Last: c.last, Outage: c.outage,
+			Samples: append([]string(nil), c.samples...)}
+		authors := map[string]bool{}
+		for _, m := range c.members {
+			authors[m.Author] = true
+		}
+		info.Authors = len(authors)
+		type tw struct {
+			w string
+			s float64
+		}
+		var tws []tw
+		for h, n := range c.counts {
+			if n > 1 || c.n == 1 {
+				tws = append(tws, tw{c.words[h], float64(n) * d.idf(h)})
+			}
+		}
+		sort.Slice(tws, func(i, j int) bool { return tws[i].s > tws[j].s })
+		for i := 0; i < len(tws) && i < 5; i++ {
+			info.Terms = append(info.Terms, tws[i].w)
+		}
+		if len(c.samples) > 0 {
+			info.Title = c.samples[0]
+		}
+		out = append(out, info)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Reports != out[j].Reports {
+			return out[i].Reports > out[j].Reports
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
+}

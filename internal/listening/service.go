@@ -1,0 +1,346 @@
+package listening
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/socialdesk/socialdesk"
+	"github.com/socialdesk/socialdesk/internal/classify"
+	"github.com/socialdesk/socialdesk/internal/desk"
+	"github.com/socialdesk/socialdesk/internal/search"
+	"github.com/socialdesk/socialdesk/internal/store"
+)
+
+// Outreach policies per channel.
+const (
+	ReplyPublic  = "public"  // queue the acknowledgement on the post's channel
+	ReplyPrivate = "private" // the same, sent as the channel's private reply
+	ReplyReview  = "review"  // hold it for an agent to approve or reject
+	ReplyNone    = "none"    // never reply
+)
+
+// Model kinds stored in listening_models.
+const (
+	ModelSupport  = "support"
+	ModelCategory = "category"
+)
+
+// Config is what admins tune on /admin/listening. It is stored as the
+// setting "listening.config".
+type Config struct {
+	// Threshold is the support score above which a post gets outreach;
+	// default 0.6.
+	Threshold float64 `json:"threshold"`
+	// WindowMinutes, MinReports, MinAuthors and MinChannels drive outage
+	// detection; defaults 10, 5, 4 and 1.
+	WindowMinutes int `json:"window_minutes"`
+	MinReports    int `json:"min_reports"`
+	MinAuthors    int `json:"min_authors"`
+	MinChannels   int `json:"min_channels"`
+	// Policies maps a channel name to its outreach policy; channels not
+	// listed use DefaultPolicy (default "review").
+	Policies      map[string]string `json:"policies"`
+	DefaultPolicy string            `json:"default_policy"`
+	// AckText is the acknowledgement; {number} and {url} are replaced.
+	AckText string `json:"ack_text"`
+	// AckLimit acknowledgements per author and channel per hour; default 3.
+	AckLimit int `json:"ack_limit"`
+}
+
+// DefaultAckText moves the conversation to the portal.
+const DefaultAckText = "We've opened {number} for you; details here: {url}"
+
+func (c Config) withDefaults() Config {
+	if c.Threshold <= 0 || c.Threshold >= 1 {
+		c.Threshold = 0.6
+	}
+	if c.WindowMinutes <= 0 {
+		c.WindowMinutes = 10
+	}
+	if c.MinReports <= 0 {
+		c.MinReports = 5
+	}
+	if c.MinAuthors <= 0 {
+		c.MinAuthors = 4
+	}
+	if c.MinChannels <= 0 {
+		c.MinChannels = 1
+	}
+	if c.DefaultPolicy == "" {
+		c.DefaultPolicy = ReplyReview
+	}
+	if c.AckText == "" {
+		c.AckText = DefaultAckText
+	}
+	if c.AckLimit <= 0 {
+		c.AckLimit = 3
+	}
+	return c
+}
+
+// Validate reports the first problem with a configuration.
+func (c Config) Validate() error {
+	if c.Threshold < 0 || c.Threshold >= 1 {
+		return socialdesk.FieldError("threshold", "The threshold is a number between 0 and 1.")
+	}
+	if c.WindowMinutes < 0 || c.WindowMinutes > 24*60 || c.MinReports < 0 || c.MinAuthors < 0 || c.MinChannels < 0 || c.MinReports > 10000 {
+		return socialdesk.FieldError("window_minutes", "Use a window of 1 to 1440 minutes and positive counts.")
+	}
+	for ch, p := range c.Policies {
+		if !validPolicy(p) {
+			return socialdesk.FieldError("policies", "The policy for %s must be public, private, review or none.", ch)
+		}
+	}
+	if c.DefaultPolicy != "" && !validPolicy(c.DefaultPolicy) {
+		return socialdesk.FieldError("default_policy", "The default policy must be public, private, review or none.")
+	}
+	return nil
+}
+
+func validPolicy(p string) bool {
+	return p == ReplyPublic || p == ReplyPrivate || p == ReplyReview || p == ReplyNone
+}
+
+// Policy returns the outreach policy of a channel.
+func (c Config) Policy(channel string) string {
+	if p, ok := c.Policies[channel]; ok {
+		return p
+	}
+	return c.DefaultPolicy
+}
+
+// Indexer receives status posts for search; *finder.Finder satisfies it.
+type Indexer interface {
+	Upsert(d search.Doc)
+}
+
+// Options configures a Service.
+type Options struct {
+	Desk   *desk.Service
+	Logger *slog.Logger
+	// Index, when set, receives status posts (type "status").
+	Index Indexer
+	// BaseURL is the desk's address, for links in acknowledgements.
+	BaseURL string
+}
+
+// Service is social listening: it sees every inbound post (Observe),
+// keeps those that match a rule or look like support requests, reaches
+// out to their authors, and opens major incidents for outages. It is
+// safe for concurrent use.
+type Service struct {
+	desk *desk.Service
+	db   *store.DB
+	log  *slog.Logger
+	opts Options
+
+	mu        sync.Mutex // guards everything below
+	cfg       Config
+	matcher   *Matcher
+	support   *classify.Model
+	category  *classify.Model
+	det       *Detector
+	incidents map[int64]int64 // detector cluster -> incident ticket
+	vol       volume
+	ackMu     sync.Mutex
+}
+
+// ConfigKey is the setting holding Config.
+const ConfigKey = "listening.config"
+
+// New loads the rules, models and configuration and returns the service.
+func New(ctx context.Context, opts Options) (*Service, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Service{desk: opts.Desk, db: opts.Desk.DB(), log: opts.Logger, opts: opts, incidents: map[int64]int64{}}
+	var cfg Config
+	if raw, ok, err := s.db.Setting(ctx, ConfigKey); err != nil {
+		return nil, err
+	} else if ok {
+		if err := json.Unmarshal([]byte(raw), &cfg); err != nil {
+			s.log.Warn("listening config unreadable; using defaults", "err", err)
+		}
+	}
+	s.cfg = cfg.withDefaults()
+	s.det = NewDetector(s.detectorOptions())
+	if err := s.ReloadRules(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.ReloadModels(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Service) detectorOptions() DetectorOptions {
+	return DetectorOptions{Window: time.Duration(s.cfg.WindowMinutes) * time.Minute, MinReports: s.cfg.MinReports,
+		MinAuthors: s.cfg.MinAuthors, MinChannels: s.cfg.MinChannels}
+}
+
+// Config returns the current configuration.
+func (s *Service) Config() Config {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cfg
+}
+
+// SetConfig validates, stores and applies a configuration. Changing the
+// detector's settings starts it afresh.
+func (s *Service) SetConfig(ctx context.Context, c Config) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	c = c.withDefaults()
+	raw, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	if err := s.db.PutSetting(ctx, ConfigKey, string(raw)); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	old := s.cfg
+	s.cfg = c
+	if old.WindowMinutes != c.WindowMinutes || old.MinReports != c.MinReports || old.MinAuthors != c.MinAuthors || old.MinChannels != c.MinChannels {
+		s.det = NewDetector(s.detectorOptions())
+		s.incidents = map[int64]int64{}
+	}
+	s.mu.Unlock()
+	s.desk.Audit(ctx, "listening.config", "listening", string(raw))
+	return nil
+}
+
+// ReloadRules rebuilds the matcher from the stored rules.
+func (s *Service) ReloadRules(ctx context.Context) error {
+	rules, err := s.db.ListeningRules(ctx)
+	if err != nil {
+		return err
+	}
+	var rs []Rule
+	for _, r := range rules {
+		rs = append(rs, Rule{ID: r.ID, Kind: r.Kind, Value: r.Value, Channel: r.Channel})
+	}
+	m := NewMatcher(rs)
+	s.mu.Lock()
+	s.matcher = m
+	s.mu.Unlock()
+	return nil
+}
+
+// ReloadModels loads the active model of each kind from the database.
+func (s *Service) ReloadModels(ctx context.Context) error {
+	load := func(kind string) (*classify.Model, error) {
+		row, err := s.db.ActiveListeningModel(ctx, kind)
+		if socialdesk.ErrorCode(err) == socialdesk.ENOTFOUND {
+			return nil, nil
+		} else if err != nil {
+			return nil, err
+		}
+		m := new(classify.Model)
+		if err := m.UnmarshalBinary(row.Model); err != nil {
+			return nil, fmt.Errorf("listening model %d: %w", row.ID, err)
+		}
+		return m, nil
+	}
+	sup, err := load(ModelSupport)
+	if err != nil {
+		return err
+	}
+	cat, err := load(ModelCategory)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.support, s.category = sup, cat
+	s.mu.Unlock()
+	return nil
+}
+
+// Classification is the result of Classify.
+type Classification struct {
+	SupportRequest bool    `json:"support_request"`
+	Score          float64 `json:"score"`
+	Category       string  `json:"category"`
+}
+
+// Classify scores a text as a support request with the active model, and
+// names its category when a category model exists. With no model trained
+// yet it returns an ECONFLICT error telling the admin to train one.
+func (s *Service) Classify(text string) (Classification, error) {
+	s.mu.Lock()
+	sup, cat, th := s.support, s.category, s.cfg.Threshold
+	s.mu.Unlock()
+	return classifyWith(sup, cat, th, text)
+}
+
+func classifyWith(sup, cat *classify.Model, th float64, text string) (Classification, error) {
+	if strings.TrimSpace(text) == "" {
+		return Classification{}, socialdesk.FieldError("text", "Give the text to classify.")
+	}
+	if sup == nil {
+		return Classification{}, socialdesk.Errorf(socialdesk.ECONFLICT, "No support-request model yet; train one with `socialdesk listening train --csv FILE`.")
+	}
+	p := sup.Predict(text)
+	c := Classification{Score: p.Scores[supportLabel(sup)]}
+	c.SupportRequest = c.Score >= th
+	if cat != nil {
+		c.Category = cat.Predict(text).Label
+	}
+	return c, nil
+}
+
+// supportLabel is the label meaning "support request": "1" when the model
+// knows it, otherwise the last label in sort order.
+func supportLabel(m *classify.Model) string {
+	labels := m.Labels()
+	for _, l := range labels {
+		if l == "1" || l == "true" || l == "yes" {
+			return l
+		}
+	}
+	return labels[len(labels)-1]
+}
+
+// Train trains a model of a kind from examples and stores it as a new,
+// active version.
+func (s *Service) Train(ctx context.Context, kind string, examples []classify.Example, note string) (int64, error) {
+	if kind != ModelSupport && kind != ModelCategory {
+		return 0, socialdesk.FieldError("kind", "The model kind is support or category.")
+	}
+	// The category model learns from tickets (title and body), so it uses
+	// the options chosen for tickets; see docs/classifier.md.
+	opts := classify.DefaultOptions()
+	if kind == ModelCategory {
+		opts = classify.TicketOptions()
+	}
+	m, err := classify.Train(examples, opts)
+	if err != nil {
+		return 0, socialdesk.Errorf(socialdesk.EINVALID, "Cannot train: %v", err)
+	}
+	blob, err := m.MarshalBinary()
+	if err != nil {
+		return 0, err
+	}
+	id, err := s.db.AddListeningModel(ctx, store.ListeningModel{Kind: kind, Model: blob, Note: note, Examples: len(examples)})
+	if err != nil {
+		return 0, err
+	}
+	s.desk.Audit(ctx, "listening.train", "model:"+strconv.FormatInt(id, 10), fmt.Sprintf("%s model from %d examples", kind, len(examples)))
+	return id, s.ReloadModels(ctx)
+}
+
+// Rollback makes an older model version active again.
+func (s *Service) Rollback(ctx context.Context, id int64) error {
+	if err := s.db.ActivateListeningModel(ctx, id); err != nil {
+		return err
+	}
+	s.desk.Audit(ctx, "listening.rollback", "model:"+strconv.FormatInt(id, 10), "")
+	return s.ReloadModels(ctx)
+}

@@ -1,0 +1,134 @@
+package listening
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// term is one content word of a post: its hash (used everywhere in the
+// detector) and its surface form (used for incident titles).
+type term struct {
+	h    uint64
+	word string
+}
+
+// stopwords are dropped before clustering: they say nothing about what is
+// broken. Words such as "not" are dropped too; the classifier keeps them.
+var stopwords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`a an and are as at be been but by for from has have had he her hi hello his
+	i im is it its of on or our she so that the their them then there these they this to was we were what when
+	where which who will with you your me my please thanks thank can do does did am any also just get got us here
+	all if into about some than too very via re not no dont doesnt cant isnt wont again still now today anyone
+	else keeps keep any why how help know one out up down going been being yes would could should guys hey ok`) {
+		m[w] = true
+	}
+	return m
+}()
+
+var apostrophes = strings.NewReplacer("'", "", "’", "")
+
+// fnv64 hashes s with FNV-1a.
+func fnv64(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
+}
+
+// normWord folds a lower-case word to a crude stem so that "syncing",
+// "synced" and "sync" meet, and cuts long words to seven bytes so that
+// most one-letter typos at the end of a long word still match.
+func normWord(w string) string {
+	for _, suf := range []string{"ing", "ed", "es", "s"} {
+		if len(w) > len(suf)+2 && strings.HasSuffix(w, suf) {
+			w = w[:len(w)-len(suf)]
+			break
+		}
+	}
+	if len(w) > 7 {
+		w = w[:7]
+	}
+	return w
+}
+
+// appendTerms appends the distinct content terms of text to out, at most
+// max of them. Handles, links and numbers are skipped.
+func appendTerms(out []term, text string, max int) []term {
+	i := 0
+	for i < len(text) && len(out) < max {
+		r, n := utf8.DecodeRuneInString(text[i:])
+		if r == '@' {
+			// skip a handle
+			j := i + n
+			for j < len(text) {
+				r2, n2 := utf8.DecodeRuneInString(text[j:])
+				if !isWord(r2) {
+					break
+				}
+				j += n2
+			}
+			i = j
+			continue
+		}
+		if !isWord(r) {
+			i += n
+			continue
+		}
+		j := i
+		for j < len(text) {
+			r2, n2 := utf8.DecodeRuneInString(text[j:])
+			if !isWord(r2) && r2 != '\'' && r2 != '’' {
+				break
+			}
+			j += n2
+		}
+		raw := text[i:j]
+		i = j
+		if strings.HasPrefix(raw, "http") && i < len(text) && text[i] == ':' {
+			// skip a link up to the next space
+			for i < len(text) && text[i] != ' ' {
+				i++
+			}
+			continue
+		}
+		w := raw
+		if strings.ContainsAny(w, "'’") {
+			w = apostrophes.Replace(w)
+		}
+		w = strings.ToLower(w)
+		if len(w) < 3 || stopwords[w] || isNumber(w) {
+			continue
+		}
+		w = normWord(w)
+		h := fnv64(w)
+		dup := false
+		for _, t := range out {
+			if t.h == h {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, term{h: h, word: w})
+		}
+	}
+	return out
+}
+
+func isWord(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// isNumber reports whether w holds a digit: numbers, versions and build
+// ids say which release someone runs, not what is broken, and many
+// people answering "which version?" must not look like an outage.
+func isNumber(w string) bool {
+	for _, r := range w {
+		if unicode.IsDigit(r) {
+			return true
+		}
+	}
+	return false
+}

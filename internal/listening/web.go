@@ -1,0 +1,372 @@
+package listening
+
+import (
+	"embed"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/socialdesk/socialdesk"
+	"github.com/socialdesk/socialdesk/internal/httpx"
+	"github.com/socialdesk/socialdesk/internal/store"
+	"github.com/socialdesk/socialdesk/internal/web"
+)
+
+//go:embed templates/*.html
+var templates embed.FS
+
+// Pages serves the listening dashboard, its admin page and the status
+// page.
+type Pages struct {
+	s   *Service
+	web *web.Server
+}
+
+// NewPages parses the templates into the web server.
+func NewPages(s *Service, w *web.Server) (*Pages, error) {
+	if err := w.AddTemplates(templates, "templates/*.html"); err != nil {
+		return nil, err
+	}
+	return &Pages{s: s, web: w}, nil
+}
+
+// Routes returns the page routes.
+func (p *Pages) Routes() []httpx.Route {
+	return []httpx.Route{
+		{Method: "GET", Pattern: "/listening", Access: "staff", Summary: "Listening dashboard", Handler: p.dashboard},
+		{Method: "POST", Pattern: "/listening/posts/{id}/feedback", Access: "staff", Summary: "Correct a post's classification", Handler: p.feedback},
+		{Method: "POST", Pattern: "/listening/replies/{id}/approve", Access: "staff", Summary: "Send a held acknowledgement", Handler: p.decide(true)},
+		{Method: "POST", Pattern: "/listening/replies/{id}/reject", Access: "staff", Summary: "Drop a held acknowledgement", Handler: p.decide(false)},
+		{Method: "GET", Pattern: "/admin/listening", Access: "admin", Summary: "Watch rules, outreach, detection and model versions", Handler: p.admin},
+		{Method: "POST", Pattern: "/admin/listening/rules", Access: "admin", Summary: "Add a watch rule", Handler: p.addRule},
+		{Method: "POST", Pattern: "/admin/listening/rules/{id}/delete", Access: "admin", Summary: "Delete a watch rule", Handler: p.deleteRule},
+		{Method: "POST", Pattern: "/admin/listening/config", Access: "admin", Summary: "Save listening settings", Handler: p.saveConfig},
+		{Method: "POST", Pattern: "/admin/listening/models/{id}/activate", Access: "admin", Summary: "Roll back to a model version", Handler: p.activate},
+		{Method: "POST", Pattern: "/admin/listening/models/update", Access: "admin", Summary: "Apply agents' corrections as a new model version", Handler: p.applyFeedback},
+		{Method: "GET", Pattern: "/status", Access: "user", Summary: "Status of major incidents", Handler: p.status},
+		{Method: "POST", Pattern: "/status/{id}/update", Access: "staff", Summary: "Post a status update or resolve", Handler: p.postStatus},
+	}
+}
+
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, socialdesk.Errorf(socialdesk.ENOTFOUND, "Not found.")
+	}
+	return id, nil
+}
+
+func back(w http.ResponseWriter, r *http.Request, to, flash string) {
+	http.Redirect(w, r, to+"?flash="+url.QueryEscape(flash), http.StatusSeeOther)
+}
+
+// Bar is one bar of a server-rendered SVG chart.
+type Bar struct {
+	Label string
+	Count int
+	Width int // pixels
+	Y     int
+}
+
+func bars(counts map[string]int) []Bar {
+	var out []Bar
+	max := 0
+	for k, v := range counts {
+		out = append(out, Bar{Label: k, Count: v})
+		if v > max {
+			max = v
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		return out[i].Label < out[j].Label
+	})
+	if len(out) > 12 {
+		out = out[:12]
+	}
+	for i := range out {
+		out[i].Width = 1 + out[i].Count*300/max
+		out[i].Y = i * 22
+	}
+	return out
+}
+
+func (p *Pages) dashboard(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if err := socialdesk.Authorize(socialdesk.UserFromContext(ctx), socialdesk.ActListeningView); err != nil {
+		p.web.RenderError(w, r, err)
+		return
+	}
+	since := p.s.desk.Now().Add(-24 * time.Hour)
+	posts, err := p.s.db.ListeningPosts(ctx, since, 20000)
+	if err != nil {
+		p.web.RenderError(w, r, err)
+		return
+	}
+	rules, err := p.s.db.ListeningRules(ctx)
+	if err != nil {
+		p.web.RenderError(w, r, err)
+		return
+	}
+	ruleName := map[int64]string{}
+	for _, ru := range rules {
+		ruleName[ru.ID] = ru.Kind + ": " + ru.Value
+	}
+	byRule := map[string]int{}
+	byChannel, total, support := p.s.Volume()
+	for _, po := range posts {
+		for _, id := range po.RuleIDs {
+			name := ruleName[id]
+			if name == "" {
+				name = "deleted rule " + strconv.FormatInt(id, 10)
+			}
+			byRule[name]++
+		}
+	}
+	replies, err := p.s.db.ListeningReplies(ctx, since)
+	if err != nil {
+		p.web.RenderError(w, r, err)
+		return
+	}
+	states := map[string]int{}
+	var held []store.ListeningReply
+	for _, re := range replies {
+		states[re.State]++
+		if re.State == "held" {
+			held = append(held, re)
+		}
+	}
+	share := 0.0
+	if total > 0 {
+		share = float64(support) / float64(total)
+	}
+	recent := posts
+	if len(recent) > 30 {
+		recent = recent[:30]
+	}
+	p.web.Render(w, r, http.StatusOK, "listening", "Listening", map[string]any{
+		"Total": total, "Kept": len(posts), "Support": support, "Share": share * 100,
+		"ByRule": bars(byRule), "ByChannel": bars(byChannel), "RuleHeight": 22*len(bars(byRule)) + 4, "ChannelHeight": 22*len(bars(byChannel)) + 4,
+		"Clusters": p.s.EmergingClusters(3, 10), "Sent": states["sent"], "Held": held, "Rejected": states["rejected"], "Recent": recent,
+		"Flash": r.URL.Query().Get("flash"),
+	})
+}
+
+func (p *Pages) feedback(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		err = p.s.Feedback(r.Context(), id, r.PostFormValue("kind"), r.PostFormValue("category"))
+	}
+	if err != nil {
+		if socialdesk.ErrorCode(err) == socialdesk.EINVALID {
+			back(w, r, "/listening", socialdesk.ErrorMessage(err))
+			return
+		}
+		p.web.RenderError(w, r, err)
+		return
+	}
+	back(w, r, "/listening", "Thanks: the correction will train the next model version.")
+}
+
+func (p *Pages) decide(approve bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r)
+		if err == nil {
+			err = p.s.DecideReply(r.Context(), id, approve)
+		}
+		if err != nil {
+			p.web.RenderError(w, r, err)
+			return
+		}
+		msg := "Reply rejected."
+		if approve {
+			msg = "Reply queued for sending."
+		}
+		back(w, r, "/listening", msg)
+	}
+}
+
+func (p *Pages) admin(w http.ResponseWriter, r *http.Request) {
+	p.renderAdmin(w, r, http.StatusOK, "")
+}
+
+func (p *Pages) renderAdmin(w http.ResponseWriter, r *http.Request, status int, errMsg string) {
+	ctx := r.Context()
+	rules, err := p.s.Rules(ctx)
+	if err != nil {
+		p.web.RenderError(w, r, err)
+		return
+	}
+	models, err := p.s.Models(ctx)
+	if err != nil {
+		p.web.RenderError(w, r, err)
+		return
+	}
+	pending, _ := p.s.db.PendingListeningFeedback(ctx, ModelSupport)
+	cfg := p.s.Config()
+	var policies []string
+	for ch, pol := range cfg.Policies {
+		policies = append(policies, ch+"="+pol)
+	}
+	sort.Strings(policies)
+	p.web.Render(w, r, status, "listening-admin", "Listening settings", map[string]any{
+		"Rules": rules, "Models": models, "Config": cfg, "Policies": joinLines(policies), "Pending": len(pending),
+		"Error": errMsg, "Flash": r.URL.Query().Get("flash"),
+		"Kinds":       []string{KindKeyword, KindPhrase, KindService, KindHashtag, KindHandle},
+		"PolicyNames": []string{ReplyPublic, ReplyPrivate, ReplyReview, ReplyNone},
+	})
+}
+
+func joinLines(s []string) string {
+	out := ""
+	for i, v := range s {
+		if i > 0 {
+			out += "\n"
+		}
+		out += v
+	}
+	return out
+}
+
+func (p *Pages) addRule(w http.ResponseWriter, r *http.Request) {
+	_, err := p.s.AddRule(r.Context(), Rule{Kind: r.PostFormValue("kind"), Value: r.PostFormValue("value"), Channel: r.PostFormValue("channel")})
+	if err != nil {
+		if socialdesk.ErrorCode(err) == socialdesk.EINVALID {
+			p.renderAdmin(w, r, http.StatusUnprocessableEntity, socialdesk.ErrorMessage(err))
+			return
+		}
+		p.web.RenderError(w, r, err)
+		return
+	}
+	back(w, r, "/admin/listening", "Rule added.")
+}
+
+func (p *Pages) deleteRule(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		err = p.s.DeleteRule(r.Context(), id)
+	}
+	if err != nil {
+		p.web.RenderError(w, r, err)
+		return
+	}
+	back(w, r, "/admin/listening", "Rule deleted.")
+}
+
+func (p *Pages) saveConfig(w http.ResponseWriter, r *http.Request) {
+	if err := socialdesk.Authorize(socialdesk.UserFromContext(r.Context()), socialdesk.ActAdmin); err != nil {
+		p.web.RenderError(w, r, err)
+		return
+	}
+	num := func(name string) int { v, _ := strconv.Atoi(r.PostFormValue(name)); return v }
+	th, err := strconv.ParseFloat(r.PostFormValue("threshold"), 64)
+	if err != nil {
+		th = -1
+	}
+	cfg := Config{Threshold: th, WindowMinutes: num("window_minutes"), MinReports: num("min_reports"), MinAuthors: num("min_authors"),
+		MinChannels: num("min_channels"), DefaultPolicy: r.PostFormValue("default_policy"), AckText: r.PostFormValue("ack_text"),
+		AckLimit: num("ack_limit"), Policies: map[string]string{}}
+	for _, line := range splitLines(r.PostFormValue("policies")) {
+		ch, pol, ok := cutEq(line)
+		if !ok {
+			p.renderAdmin(w, r, http.StatusUnprocessableEntity, "Write one channel=policy per line, for example slack=public.")
+			return
+		}
+		cfg.Policies[ch] = pol
+	}
+	if err := p.s.SetConfig(r.Context(), cfg); err != nil {
+		if socialdesk.ErrorCode(err) == socialdesk.EINVALID {
+			p.renderAdmin(w, r, http.StatusUnprocessableEntity, socialdesk.ErrorMessage(err))
+			return
+		}
+		p.web.RenderError(w, r, err)
+		return
+	}
+	back(w, r, "/admin/listening", "Settings saved.")
+}
+
+func (p *Pages) activate(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		if err = socialdesk.Authorize(socialdesk.UserFromContext(r.Context()), socialdesk.ActAdmin); err == nil {
+			err = p.s.Rollback(r.Context(), id)
+		}
+	}
+	if err != nil {
+		p.web.RenderError(w, r, err)
+		return
+	}
+	back(w, r, "/admin/listening", "Model version "+strconv.FormatInt(id, 10)+" is active.")
+}
+
+func (p *Pages) applyFeedback(w http.ResponseWriter, r *http.Request) {
+	if err := socialdesk.Authorize(socialdesk.UserFromContext(r.Context()), socialdesk.ActAdmin); err != nil {
+		p.web.RenderError(w, r, err)
+		return
+	}
+	var msgs []string
+	for _, kind := range []string{ModelSupport, ModelCategory} {
+		id, err := p.s.ApplyFeedback(r.Context(), kind)
+		switch {
+		case socialdesk.ErrorCode(err) == socialdesk.ENOTFOUND:
+			msgs = append(msgs, "No "+kind+" model to update; train one first.")
+		case err != nil:
+			p.web.RenderError(w, r, err)
+			return
+		case id != 0:
+			msgs = append(msgs, "New "+kind+" model version "+strconv.FormatInt(id, 10)+".")
+		}
+	}
+	if len(msgs) == 0 {
+		msgs = append(msgs, "No corrections waiting.")
+	}
+	back(w, r, "/admin/listening", joinLines(msgs))
+}
+
+func (p *Pages) status(w http.ResponseWriter, r *http.Request) {
+	current, history, err := p.s.Incidents(r.Context(), 100)
+	if err != nil {
+		p.web.RenderError(w, r, err)
+		return
+	}
+	staff := socialdesk.Authorize(socialdesk.UserFromContext(r.Context()), socialdesk.ActStatusPost) == nil
+	p.web.Render(w, r, http.StatusOK, "status", "Status", map[string]any{"Current": current, "History": history, "Staff": staff,
+		"Flash": r.URL.Query().Get("flash")})
+}
+
+func (p *Pages) postStatus(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		_, err = p.s.PostStatus(r.Context(), id, r.PostFormValue("body"), r.PostFormValue("resolve") != "")
+	}
+	if err != nil {
+		if c := socialdesk.ErrorCode(err); c == socialdesk.EINVALID || c == socialdesk.ECONFLICT {
+			back(w, r, "/status", socialdesk.ErrorMessage(err))
+			return
+		}
+		p.web.RenderError(w, r, err)
+		return
+	}
+	back(w, r, "/status", "Update posted and sent to everyone who reported it.")
+}
+
+func splitLines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func cutEq(line string) (string, string, bool) {
+	a, b, ok := strings.Cut(line, "=")
+	a, b = strings.TrimSpace(a), strings.TrimSpace(b)
+	return a, b, ok && a != "" && b != ""
+}

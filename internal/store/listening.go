@@ -1,0 +1,409 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/socialdesk/socialdesk"
+)
+
+// ListeningRule is a stored watch rule; Channel empty means every channel.
+type ListeningRule struct {
+	ID        int64
+	Kind      string
+	Value     string
+	Channel   string
+	CreatedAt time.Time
+}
+
+// AddListeningRule stores a rule and returns its id.
+func (db *DB) AddListeningRule(ctx context.Context, r ListeningRule) (int64, error) {
+	return db.insert(ctx, db.w, `INSERT INTO listening_rules (kind, value, channel, created_at) VALUES (?, ?, ?, ?)`,
+		r.Kind, r.Value, r.Channel, toMicros(db.now()))
+}
+
+// DeleteListeningRule removes a rule; ENOTFOUND when there is none.
+func (db *DB) DeleteListeningRule(ctx context.Context, id int64) error {
+	res, err := db.exec(ctx, db.w, `DELETE FROM listening_rules WHERE id = ?`, id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return socialdesk.Errorf(socialdesk.ENOTFOUND, "Rule not found.")
+	}
+	return nil
+}
+
+// ListeningRules lists the rules, oldest first.
+func (db *DB) ListeningRules(ctx context.Context) ([]ListeningRule, error) {
+	rows, err := db.query(ctx, db.db, `SELECT id, kind, value, channel, created_at FROM listening_rules ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ListeningRule
+	for rows.Next() {
+		var r ListeningRule
+		var at int64
+		if err := rows.Scan(&r.ID, &r.Kind, &r.Value, &r.Channel, &at); err != nil {
+			return nil, err
+		}
+		r.CreatedAt = fromMicros(at)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// ListeningPost is a post that matched a watch rule or was scored.
+type ListeningPost struct {
+	ID         int64
+	Channel    string
+	ExternalID string
+	Author     string
+	Text       string
+	RuleIDs    []int64
+	Score      float64
+	Support    bool
+	Category   string
+	ClusterID  int64
+	TicketID   int64
+	At         time.Time
+}
+
+// AddListeningPost stores a post. A post seen before (same channel and
+// external id) is not stored again: its stored id is returned with
+// fresh false.
+func (db *DB) AddListeningPost(ctx context.Context, p ListeningPost) (id int64, fresh bool, err error) {
+	var ids []string
+	for _, r := range p.RuleIDs {
+		ids = append(ids, strconv.FormatInt(r, 10))
+	}
+	id, err = db.insert(ctx, db.w, `INSERT INTO listening_posts (channel, external_id, author, text, rule_ids, support_score, support, category, cluster_id, ticket_id, at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel, external_id) DO NOTHING`,
+		p.Channel, p.ExternalID, p.Author, p.Text, strings.Join(ids, ","), p.Score, boolInt(p.Support), p.Category, p.ClusterID, p.TicketID, toMicros(p.At))
+	if err == nil {
+		return id, true, nil
+	}
+	if err != sql.ErrNoRows {
+		return 0, false, err
+	}
+	err = db.queryRow(ctx, db.db, `SELECT id FROM listening_posts WHERE channel = ? AND external_id = ?`, p.Channel, p.ExternalID).Scan(&id)
+	return id, false, err
+}
+
+// SetListeningPostTicket records the ticket a post became or joined.
+func (db *DB) SetListeningPostTicket(ctx context.Context, id, ticketID int64) error {
+	_, err := db.exec(ctx, db.w, `UPDATE listening_posts SET ticket_id = ? WHERE id = ?`, ticketID, id)
+	return err
+}
+
+const listeningPostColumns = `id, channel, external_id, author, text, rule_ids, support_score, support, category, cluster_id, ticket_id, at`
+
+func scanListeningPost(row interface{ Scan(...any) error }) (ListeningPost, error) {
+	var p ListeningPost
+	var rules string
+	var support int
+	var at int64
+	if err := row.Scan(&p.ID, &p.Channel, &p.ExternalID, &p.Author, &p.Text, &rules, &p.Score, &support, &p.Category, &p.ClusterID, &p.TicketID, &at); err != nil {
+		return p, err
+	}
+	for _, s := range strings.Split(rules, ",") {
+		if v, err := strconv.ParseInt(s, 10, 64); err == nil {
+			p.RuleIDs = append(p.RuleIDs, v)
+		}
+	}
+	p.Support, p.At = support != 0, fromMicros(at)
+	return p, nil
+}
+
+// ListeningPost returns one post.
+func (db *DB) ListeningPost(ctx context.Context, id int64) (ListeningPost, error) {
+	p, err := scanListeningPost(db.queryRow(ctx, db.db, `SELECT `+listeningPostColumns+` FROM listening_posts WHERE id = ?`, id))
+	return p, notFound(err, "Post")
+}
+
+// ListeningPosts lists posts since a time, newest first.
+func (db *DB) ListeningPosts(ctx context.Context, since time.Time, limit int) ([]ListeningPost, error) {
+	rows, err := db.query(ctx, db.db, `SELECT `+listeningPostColumns+` FROM listening_posts WHERE at >= ? ORDER BY at DESC, id DESC LIMIT ?`, toMicros(since), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ListeningPost
+	for rows.Next() {
+		p, err := scanListeningPost(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// ListeningModel is one stored classifier version.
+type ListeningModel struct {
+	ID        int64
+	Kind      string // "support" or "category"
+	Model     []byte
+	Note      string
+	Examples  int
+	Active    bool
+	CreatedAt time.Time
+}
+
+// AddListeningModel stores a model version and makes it the active one of
+// its kind, in one transaction.
+func (db *DB) AddListeningModel(ctx context.Context, m ListeningModel) (int64, error) {
+	var id int64
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := db.exec(ctx, tx, `UPDATE listening_models SET active = 0 WHERE kind = ?`, m.Kind); err != nil {
+			return err
+		}
+		var err error
+		id, err = db.insert(ctx, tx, `INSERT INTO listening_models (kind, model, note, examples, active, created_at) VALUES (?, ?, ?, ?, 1, ?)`,
+			m.Kind, m.Model, m.Note, m.Examples, toMicros(db.now()))
+		return err
+	})
+	return id, err
+}
+
+// ActivateListeningModel makes version id the active model of its kind.
+func (db *DB) ActivateListeningModel(ctx context.Context, id int64) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		var kind string
+		if err := db.queryRow(ctx, tx, `SELECT kind FROM listening_models WHERE id = ?`, id).Scan(&kind); err != nil {
+			return notFound(err, "Model version")
+		}
+		if _, err := db.exec(ctx, tx, `UPDATE listening_models SET active = 0 WHERE kind = ?`, kind); err != nil {
+			return err
+		}
+		_, err := db.exec(ctx, tx, `UPDATE listening_models SET active = 1 WHERE id = ?`, id)
+		return err
+	})
+}
+
+// ActiveListeningModel returns the active model of a kind, or ENOTFOUND.
+func (db *DB) ActiveListeningModel(ctx context.Context, kind string) (ListeningModel, error) {
+	m := ListeningModel{Kind: kind, Active: true}
+	var at int64
+	err := db.queryRow(ctx, db.db, `SELECT id, model, note, examples, created_at FROM listening_models WHERE kind = ? AND active = 1`, kind).
+		Scan(&m.ID, &m.Model, &m.Note, &m.Examples, &at)
+	m.CreatedAt = fromMicros(at)
+	return m, notFound(err, "Model")
+}
+
+// ListeningModels lists the versions, newest first, without their blobs.
+func (db *DB) ListeningModels(ctx context.Context) ([]ListeningModel, error) {
+	rows, err := db.query(ctx, db.db, `SELECT id, kind, note, examples, active, created_at FROM listening_models ORDER BY id DESC`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ListeningModel
+	for rows.Next() {
+		var m ListeningModel
+		var active int
+		var at int64
+		if err := rows.Scan(&m.ID, &m.Kind, &m.Note, &m.Examples, &active, &at); err != nil {
+			return nil, err
+		}
+		m.Active, m.CreatedAt = active != 0, fromMicros(at)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// ListeningFeedback is an agent's correction of a post's classification.
+type ListeningFeedback struct {
+	ID       int64
+	PostID   int64
+	PersonID int64
+	Kind     string // "support" or "category"
+	Label    string
+	Text     string
+	Applied  bool
+}
+
+// AddListeningFeedback stores a correction as a training example.
+func (db *DB) AddListeningFeedback(ctx context.Context, f ListeningFeedback) (int64, error) {
+	return db.insert(ctx, db.w, `INSERT INTO listening_feedback (post_id, person_id, kind, label, text, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		f.PostID, f.PersonID, f.Kind, f.Label, f.Text, toMicros(db.now()))
+}
+
+// PendingListeningFeedback lists corrections of a kind not yet applied.
+func (db *DB) PendingListeningFeedback(ctx context.Context, kind string) ([]ListeningFeedback, error) {
+	rows, err := db.query(ctx, db.db, `SELECT id, post_id, person_id, kind, label, text FROM listening_feedback WHERE kind = ? AND applied = 0 ORDER BY id`, kind)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ListeningFeedback
+	for rows.Next() {
+		var f ListeningFeedback
+		if err := rows.Scan(&f.ID, &f.PostID, &f.PersonID, &f.Kind, &f.Label, &f.Text); err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// AddListeningModelFromFeedback stores a model version built from the
+// corrections with the given ids, makes it active and marks those
+// corrections applied, all in one transaction.
+func (db *DB) AddListeningModelFromFeedback(ctx context.Context, m ListeningModel, feedbackIDs []int64) (int64, error) {
+	var id int64
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := db.exec(ctx, tx, `UPDATE listening_models SET active = 0 WHERE kind = ?`, m.Kind); err != nil {
+			return err
+		}
+		var err error
+		if id, err = db.insert(ctx, tx, `INSERT INTO listening_models (kind, model, note, examples, active, created_at) VALUES (?, ?, ?, ?, 1, ?)`,
+			m.Kind, m.Model, m.Note, m.Examples, toMicros(db.now())); err != nil {
+			return err
+		}
+		for _, f := range feedbackIDs {
+			if _, err := db.exec(ctx, tx, `UPDATE listening_feedback SET applied = 1 WHERE id = ?`, f); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return id, err
+}
+
+// ListeningReply is an acknowledgement for a public post: held for an
+// agent, sent, or rejected.
+type ListeningReply struct {
+	ID        int64
+	PostID    int64
+	TicketID  int64
+	Channel   string
+	Thread    string
+	Body      string
+	State     string // "held", "sent", "rejected"
+	CreatedAt time.Time
+	DecidedBy int64
+}
+
+// AddListeningReply records a reply for a thread. A thread has at most
+// one: fresh is false when it already had one, and nothing is stored.
+func (db *DB) AddListeningReply(ctx context.Context, r ListeningReply) (id int64, fresh bool, err error) {
+	id, err = db.insert(ctx, db.w, `INSERT INTO listening_replies (post_id, ticket_id, channel, thread, body, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (channel, thread) DO NOTHING`, r.PostID, r.TicketID, r.Channel, r.Thread, r.Body, r.State, toMicros(db.now()))
+	if err == sql.ErrNoRows {
+		return 0, false, nil
+	}
+	return id, err == nil, err
+}
+
+// DecideListeningReply moves a held reply to state (sent or rejected).
+// It returns the reply; ECONFLICT when it was not held any more.
+func (db *DB) DecideListeningReply(ctx context.Context, id, personID int64, state string) (ListeningReply, error) {
+	res, err := db.exec(ctx, db.w, `UPDATE listening_replies SET state = ?, decided_by = ? WHERE id = ? AND state = 'held'`, state, personID, id)
+	if err != nil {
+		return ListeningReply{}, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ListeningReply{}, socialdesk.Errorf(socialdesk.ECONFLICT, "This reply was already decided or does not exist.")
+	}
+	rs, err := db.listeningReplies(ctx, `WHERE id = ?`, id)
+	if err != nil || len(rs) == 0 {
+		return ListeningReply{}, notFound(sql.ErrNoRows, "Reply")
+	}
+	return rs[0], nil
+}
+
+// ListeningReplies lists replies since a time, newest first.
+func (db *DB) ListeningReplies(ctx context.Context, since time.Time) ([]ListeningReply, error) {
+	return db.listeningReplies(ctx, `WHERE created_at >= ? ORDER BY id DESC`, toMicros(since))
+}
+
+func (db *DB) listeningReplies(ctx context.Context, where string, args ...any) ([]ListeningReply, error) {
+	rows, err := db.query(ctx, db.db, `SELECT id, post_id, ticket_id, channel, thread, body, state, created_at, decided_by FROM listening_replies `+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ListeningReply
+	for rows.Next() {
+		var r ListeningReply
+		var at int64
+		if err := rows.Scan(&r.ID, &r.PostID, &r.TicketID, &r.Channel, &r.Thread, &r.Body, &r.State, &at, &r.DecidedBy); err != nil {
+			return nil, err
+		}
+		r.CreatedAt = fromMicros(at)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// StatusUpdate is one public update on a major incident.
+type StatusUpdate struct {
+	ID        int64
+	TicketID  int64
+	AuthorID  int64
+	Body      string
+	Resolved  bool
+	CreatedAt time.Time
+}
+
+// AddStatusUpdate stores an update and returns its id.
+func (db *DB) AddStatusUpdate(ctx context.Context, u StatusUpdate) (int64, error) {
+	return db.insert(ctx, db.w, `INSERT INTO status_updates (ticket_id, author_id, body, resolved, created_at) VALUES (?, ?, ?, ?, ?)`,
+		u.TicketID, u.AuthorID, u.Body, boolInt(u.Resolved), toMicros(db.now()))
+}
+
+// StatusUpdates lists the updates of a ticket (0 for all), oldest first.
+func (db *DB) StatusUpdates(ctx context.Context, ticketID int64) ([]StatusUpdate, error) {
+	q, args := `SELECT id, ticket_id, author_id, body, resolved, created_at FROM status_updates ORDER BY id`, []any{}
+	if ticketID != 0 {
+		q, args = `SELECT id, ticket_id, author_id, body, resolved, created_at FROM status_updates WHERE ticket_id = ? ORDER BY id`, []any{ticketID}
+	}
+	rows, err := db.query(ctx, db.db, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []StatusUpdate
+	for rows.Next() {
+		var u StatusUpdate
+		var res int
+		var at int64
+		if err := rows.Scan(&u.ID, &u.TicketID, &u.AuthorID, &u.Body, &res, &at); err != nil {
+			return nil, err
+		}
+		u.Resolved, u.CreatedAt = res != 0, fromMicros(at)
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// MajorIncidents lists major-incident tickets, newest first.
+func (db *DB) MajorIncidents(ctx context.Context, limit int) ([]*socialdesk.Ticket, error) {
+	rows, err := db.query(ctx, db.db, `SELECT `+ticketColumns+` FROM tickets WHERE major = 1 ORDER BY id DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*socialdesk.Ticket
+	for rows.Next() {
+		t, err := scanTicket(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// ThreadAcked reports whether a thread already had an automatic
+// acknowledgement (from the ingest pipeline or from listening).
+func (db *DB) ThreadAcked(ctx context.Context, channel, threadID string) (bool, error) {
+	var n int
+	err := db.queryRow(ctx, db.db, `SELECT COUNT(*) FROM channel_acks WHERE channel = ? AND thread_id = ?`, channel, threadID).Scan(&n)
+	return n > 0, err
+}
