@@ -21,7 +21,7 @@ LUA
 
 start() { # start NAME ARGS... ; prints the URL
   local name=$1; shift
-  "$SD" serve --addr 127.0.0.1:0 "$@" > "$TMP/$name.out" 2> "$TMP/$name.err" &
+  "$SD" serve --addr 127.0.0.1:0 --rate-limit -1 "$@" > "$TMP/$name.out" 2> "$TMP/$name.err" &
   for _ in $(seq 100); do
     url=$(sed -n 's/.*running at \(http:[^ ]*\).*/\1/p' "$TMP/$name.out" | head -1)
     [ -n "$url" ] && { echo "$url"; return; }

@@ -153,7 +153,7 @@ func TestKill9KeepsAcknowledgedTickets(t *testing.T) {
 	tok := strings.TrimSpace(string(tokOut))
 
 	start := func() (*exec.Cmd, string) {
-		c := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", data)
+		c := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", data, "--rate-limit", "-1")
 		stdout, _ := c.StdoutPipe()
 		c.Stderr = io.Discard
 		if err := c.Start(); err != nil {

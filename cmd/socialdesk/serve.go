@@ -24,6 +24,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	natsURL := fs.String("nats-url", "", "NATS URL (nats://host:4222); with --database-url, several nodes share the work")
 	nodeID := fs.String("node-id", "", "this node's name in a cluster (default: random)")
 	clusterName := fs.String("cluster-name", "socialdesk", "prefix of the cluster's NATS stream and subjects")
+	rateLimit := fs.Float64("rate-limit", 50, "API and webhook requests per second per client (bursts of four times that); negative turns it off")
 	escalationEvery := fs.Duration("escalation-every", 15*time.Second, "how often SLA warnings and breaches are checked")
 	oidcIssuer := fs.String("oidc-issuer", "", "OpenID Connect issuer URL; turns on single sign-on")
 	oidcClient := fs.String("oidc-client-id", "", "OpenID Connect client id")
@@ -53,7 +54,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	base := strings.TrimSuffix(url, "/")
 	oidc := sso.Config{Issuer: *oidcIssuer, ClientID: *oidcClient, ClientSecret: *oidcSecret, RedirectURL: base + "/auth/callback", RoleGroups: roles}
 	a, err := common.openApp(ctx, app.Config{BaseURL: base, SecureCookies: *secure, Logger: log, OIDC: oidc,
-		NATSURL: *natsURL, NodeID: *nodeID, ClusterName: *clusterName, EscalationEvery: *escalationEvery, SecretKey: getenv("SOCIALDESK_SECRET_KEY")})
+		NATSURL: *natsURL, NodeID: *nodeID, ClusterName: *clusterName, EscalationEvery: *escalationEvery, RateLimit: *rateLimit, SecretKey: getenv("SOCIALDESK_SECRET_KEY")})
 	if err != nil {
 		ln.Close()
 		return err

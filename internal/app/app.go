@@ -19,6 +19,7 @@ import (
 	"github.com/socialdesk/socialdesk/internal/community"
 	"github.com/socialdesk/socialdesk/internal/desk"
 	"github.com/socialdesk/socialdesk/internal/finder"
+	"github.com/socialdesk/socialdesk/internal/httpx"
 	"github.com/socialdesk/socialdesk/internal/ingest"
 	"github.com/socialdesk/socialdesk/internal/insight"
 	"github.com/socialdesk/socialdesk/internal/listening"
@@ -55,6 +56,9 @@ type Config struct {
 	// Desk and Senders are filled in by Open.
 	Ingest   ingest.Options
 	Outbound ingest.OutboundOptions
+	// RateLimit is the average API and webhook requests per second allowed
+	// per client; 0 means 50, a negative value turns limiting off.
+	RateLimit float64
 	// NATSURL, when set, joins a cluster: connectors publish to NATS
 	// JetStream and every node stores from the shared stream. NodeID names
 	// this process; ClusterName prefixes the stream and subjects.
@@ -266,7 +270,18 @@ func (a *App) buildHandler() http.Handler {
 	mux.HandleFunc("POST /hooks/{channel}", a.Channels.ServeHook)
 	mux.Handle("GET /metrics", a.Metrics)
 	mux.HandleFunc("GET /healthz", a.healthz)
-	return web.SecurityHeaders(a.Metrics.Middleware(mux), "/chat/widget")
+	// The API and webhooks are rate limited per token or address; the
+	// sign-in form has its own, stricter throttle. Load tests raise the
+	// limit with RateLimit.
+	perSec := a.Config.RateLimit
+	if perSec == 0 {
+		perSec = 50
+	}
+	var h http.Handler = mux
+	if perSec > 0 {
+		h = httpx.NewRateLimiter(perSec, int(perSec)*4).Limit(mux, "/api/", "/hooks/")
+	}
+	return web.SecurityHeaders(a.Metrics.Middleware(h), "/chat/widget")
 }
 
 // ssoBridge adapts the OpenID Connect provider to the web server.

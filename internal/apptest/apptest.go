@@ -41,7 +41,8 @@ var Roles = []string{"employee", "employee2", "contractor", "agent", "knowledge_
 // New starts a desk. Options may adjust the configuration before it opens.
 func New(t testing.TB, opts ...func(*app.Config)) *Env {
 	t.Helper()
-	cfg := app.Config{DataDir: t.TempDir()}
+	// Tests send bursts from one token; rate limiting has its own tests.
+	cfg := app.Config{DataDir: t.TempDir(), RateLimit: -1}
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -131,7 +131,7 @@ func TestThreeNodesKill9(t *testing.T) {
 	token := strings.TrimSpace(run("", "token", "create", "--email", "agent@example.com"))
 
 	start := func(id string) *node {
-		c := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--nats-url", "nats://127.0.0.1:4222", "--cluster-name", clusterName, "--node-id", id, "--escalation-every", "500ms")
+		c := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--nats-url", "nats://127.0.0.1:4222", "--cluster-name", clusterName, "--node-id", id, "--escalation-every", "500ms", "--rate-limit", "-1")
 		c.Env = env
 		stdout, _ := c.StdoutPipe()
 		logBuf := &bytes.Buffer{}

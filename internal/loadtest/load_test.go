@@ -87,7 +87,7 @@ func (s *server) start() {
 	if s.url != "" {
 		addr = strings.TrimPrefix(s.url, "http://")
 	}
-	c := exec.Command(s.bin, "serve", "--addr", addr, "--data", s.data, "--log-level", "warn")
+	c := exec.Command(s.bin, "serve", "--addr", addr, "--data", s.data, "--log-level", "warn", "--rate-limit", "-1")
 	stdout, _ := c.StdoutPipe()
 	c.Stderr = io.Discard
 	if err := c.Start(); err != nil {
