@@ -1,13 +1,12 @@
 package email
 
 import (
+	"github.com/socialdesk/socialdesk/connector/email/emailtest"
+
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"log/slog"
-	"net"
 	"os"
 	"slices"
 	"strings"
@@ -15,113 +14,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapclient"
-	"github.com/emersion/go-imap/v2/imapserver"
-	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
-	"github.com/emersion/go-sasl"
-	"github.com/emersion/go-smtp"
 
 	"github.com/socialdesk/socialdesk/connector"
 )
 
 const (
-	deskUser = "help@desk.example"
-	deskPass = "correct horse"
+	deskUser = emailtest.User
+	deskPass = emailtest.Password
 )
 
-// startIMAP runs an in-memory IMAP server on a loopback port and returns
-// its address.
-func startIMAP(t *testing.T) string {
-	t.Helper()
-	mem := imapmemserver.New()
-	user := imapmemserver.NewUser(deskUser, deskPass)
-	if err := user.Create("INBOX", nil); err != nil {
-		t.Fatal(err)
-	}
-	mem.AddUser(user)
-	srv := imapserver.New(&imapserver.Options{
-		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return mem.NewSession(), nil, nil
-		},
-		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
-		InsecureAuth: true,
-		Logger:       discardLogger{},
-	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return ln.Addr().String()
-}
-
-type discardLogger struct{}
-
-func (discardLogger) Printf(string, ...any) {}
-
-// mailbox is a second IMAP session playing the part of the outside world:
-// it appends mail and inspects flags.
-type mailbox struct {
-	t  *testing.T
-	cl *imapclient.Client
-}
-
-func openMailbox(t *testing.T, addr string) *mailbox {
-	t.Helper()
-	cl, err := imapclient.DialInsecure(addr, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cl.Close() })
-	if err := cl.Login(deskUser, deskPass).Wait(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cl.Select("INBOX", nil).Wait(); err != nil {
-		t.Fatal(err)
-	}
-	return &mailbox{t: t, cl: cl}
-}
-
-// deliver appends a small message with the given Message-ID and returns
-// its UID.
-func (m *mailbox) deliver(msgID, subject string) imap.UID {
-	m.t.Helper()
-	raw := fmt.Sprintf("From: Ann <ann@example.org>\r\nTo: %s\r\nSubject: %s\r\n"+
-		"Date: Mon, 03 Mar 2025 09:00:00 +0000\r\nMessage-ID: <%s>\r\n"+
-		"Content-Type: text/plain; charset=utf-8\r\n\r\nBody of %s\r\n", deskUser, subject, msgID, subject)
-	cmd := m.cl.Append("INBOX", int64(len(raw)), nil)
-	if _, err := io.WriteString(cmd, raw); err != nil {
-		m.t.Fatal(err)
-	}
-	if err := cmd.Close(); err != nil {
-		m.t.Fatal(err)
-	}
-	data, err := cmd.Wait()
-	if err != nil {
-		m.t.Fatal(err)
-	}
-	return data.UID
-}
-
-// seen reports whether the message with uid has the \Seen flag.
-func (m *mailbox) seen(uid imap.UID) bool {
-	m.t.Helper()
-	msgs, err := m.cl.Fetch(imap.UIDSetNum(uid), &imap.FetchOptions{Flags: true, UID: true}).Collect()
-	if err != nil || len(msgs) != 1 {
-		m.t.Fatalf("fetch flags of uid %d: %v (%d messages)", uid, err, len(msgs))
-	}
-	return slices.Contains(msgs[0].Flags, imap.FlagSeen)
-}
-
-func (m *mailbox) markUnseen(uid imap.UID) {
-	m.t.Helper()
-	err := m.cl.Store(imap.UIDSetNum(uid), &imap.StoreFlags{Op: imap.StoreFlagsDel, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}, nil).Close()
-	if err != nil {
-		m.t.Fatal(err)
-	}
-}
+func startIMAP(t *testing.T) string { return emailtest.StartIMAP(t) }
 
 // recorder is a Sink that records deliveries and can be told to fail.
 type recorder struct {
@@ -223,8 +125,8 @@ func newTestConnector(t *testing.T, imapAddr, smtpAddr string, cur connector.Cur
 
 func TestStreamDeliversMarksSeenAndWakesOnIdle(t *testing.T) {
 	addr := startIMAP(t)
-	mbox := openMailbox(t, addr)
-	first := mbox.deliver("first@example.org", "first")
+	mbox := emailtest.OpenMailbox(t, addr)
+	first := mbox.Deliver("first@example.org", "first")
 
 	c := newTestConnector(t, addr, "", &memCursor{})
 	sink := newRecorder()
@@ -236,13 +138,13 @@ func TestStreamDeliversMarksSeenAndWakesOnIdle(t *testing.T) {
 	if got.ExternalID != "first@example.org" || got.Channel != "support-mail" || got.Subject != "first" {
 		t.Errorf("delivered %+v", got)
 	}
-	waitFor(t, "first message marked seen", func() bool { return mbox.seen(first) })
+	waitFor(t, "first message marked seen", func() bool { return mbox.Seen(first) })
 
 	// Let the streamer settle into IDLE, then append: IDLE must wake it
 	// well before the 30 s poll interval.
 	time.Sleep(300 * time.Millisecond)
 	start := time.Now()
-	second := mbox.deliver("second@example.org", "second")
+	second := mbox.Deliver("second@example.org", "second")
 	got = sink.wait(t, time.Second)
 	if elapsed := time.Since(start); elapsed > time.Second {
 		t.Errorf("IDLE took %v to deliver", elapsed)
@@ -250,7 +152,7 @@ func TestStreamDeliversMarksSeenAndWakesOnIdle(t *testing.T) {
 	if got.ExternalID != "second@example.org" {
 		t.Errorf("delivered %q, want second@example.org", got.ExternalID)
 	}
-	waitFor(t, "second message marked seen", func() bool { return mbox.seen(second) })
+	waitFor(t, "second message marked seen", func() bool { return mbox.Seen(second) })
 
 	cancel()
 	select {
@@ -268,8 +170,8 @@ func TestStreamDeliversMarksSeenAndWakesOnIdle(t *testing.T) {
 
 func TestPollLeavesMessageUnseenWhenSinkFails(t *testing.T) {
 	addr := startIMAP(t)
-	mbox := openMailbox(t, addr)
-	uid := mbox.deliver("flaky@example.org", "flaky")
+	mbox := emailtest.OpenMailbox(t, addr)
+	uid := mbox.Deliver("flaky@example.org", "flaky")
 	c := newTestConnector(t, addr, "", &memCursor{})
 	sink := newRecorder()
 
@@ -278,7 +180,7 @@ func TestPollLeavesMessageUnseenWhenSinkFails(t *testing.T) {
 	if err := c.Poll(t.Context(), sink); !errors.Is(err, sinkErr) {
 		t.Fatalf("Poll with failing sink = %v, want %v", err, sinkErr)
 	}
-	if mbox.seen(uid) {
+	if mbox.Seen(uid) {
 		t.Fatal("message marked seen although the sink failed")
 	}
 
@@ -289,15 +191,15 @@ func TestPollLeavesMessageUnseenWhenSinkFails(t *testing.T) {
 	if ids := sink.ids(); !slices.Equal(ids, []string{"flaky@example.org"}) {
 		t.Errorf("delivered %q after recovery, want the message once", ids)
 	}
-	if !mbox.seen(uid) {
+	if !mbox.Seen(uid) {
 		t.Error("message not marked seen after successful delivery")
 	}
 }
 
 func TestRestartFromCursorDoesNotRedeliver(t *testing.T) {
 	addr := startIMAP(t)
-	mbox := openMailbox(t, addr)
-	a := mbox.deliver("a@example.org", "a")
+	mbox := emailtest.OpenMailbox(t, addr)
+	a := mbox.Deliver("a@example.org", "a")
 	cur := &memCursor{}
 
 	sink := newRecorder()
@@ -306,8 +208,8 @@ func TestRestartFromCursorDoesNotRedeliver(t *testing.T) {
 	}
 	// Someone marks the handled message unread again in their mail client;
 	// the cursor, not only the \Seen flag, keeps it from coming back.
-	mbox.markUnseen(a)
-	mbox.deliver("b@example.org", "b")
+	mbox.MarkUnseen(a)
+	mbox.Deliver("b@example.org", "b")
 
 	restarted := newTestConnector(t, addr, "", cur)
 	if err := restarted.Poll(t.Context(), sink); err != nil {
@@ -333,85 +235,8 @@ func TestRestartFromCursorDoesNotRedeliver(t *testing.T) {
 	}
 }
 
-// smtpRecorder is a go-smtp backend that keeps every message it accepts.
-type smtpRecorder struct {
-	mu   sync.Mutex
-	msgs []smtpMessage
-}
-
-type smtpMessage struct {
-	from string
-	to   []string
-	data []byte
-	user string
-}
-
-func (b *smtpRecorder) NewSession(*smtp.Conn) (smtp.Session, error) {
-	return &smtpSession{b: b}, nil
-}
-
-type smtpSession struct {
-	b   *smtpRecorder
-	msg smtpMessage
-}
-
-func (s *smtpSession) AuthMechanisms() []string { return []string{sasl.Plain} }
-
-func (s *smtpSession) Auth(string) (sasl.Server, error) {
-	return sasl.NewPlainServer(func(_, user, pass string) error {
-		if user != deskUser || pass != deskPass {
-			return errors.New("bad credentials")
-		}
-		s.msg.user = user
-		return nil
-	}), nil
-}
-
-func (s *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
-	if s.msg.user == "" {
-		return smtp.ErrAuthRequired
-	}
-	s.msg.from = from
-	return nil
-}
-
-func (s *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	s.msg.to = append(s.msg.to, to)
-	return nil
-}
-
-func (s *smtpSession) Data(r io.Reader) error {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	s.msg.data = data
-	s.b.mu.Lock()
-	s.b.msgs = append(s.b.msgs, s.msg)
-	s.b.mu.Unlock()
-	return nil
-}
-
-func (s *smtpSession) Reset()        { s.msg = smtpMessage{user: s.msg.user} }
-func (s *smtpSession) Logout() error { return nil }
-
-func startSMTP(t *testing.T) (string, *smtpRecorder) {
-	t.Helper()
-	be := &smtpRecorder{}
-	srv := smtp.NewServer(be)
-	srv.Domain = "localhost"
-	srv.AllowInsecureAuth = true
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return ln.Addr().String(), be
-}
-
 func TestSendReplyThreads(t *testing.T) {
-	addr, be := startSMTP(t)
+	addr, be := emailtest.StartSMTP(t)
 	c := newTestConnector(t, "", addr, nil)
 
 	// Answer the reply fixture the way the pipeline would.
@@ -433,22 +258,21 @@ func TestSendReplyThreads(t *testing.T) {
 		t.Errorf("Send returned id %q, want a Message-ID at the desk's domain", id)
 	}
 
-	be.mu.Lock()
-	defer be.mu.Unlock()
-	if len(be.msgs) != 1 {
-		t.Fatalf("SMTP server got %d messages, want 1", len(be.msgs))
+	msgs := be.Messages()
+	if len(msgs) != 1 {
+		t.Fatalf("SMTP server got %d messages, want 1", len(msgs))
 	}
-	m := be.msgs[0]
-	if m.from != deskUser || !slices.Equal(m.to, []string{"ann.smith@example.org"}) || m.user != deskUser {
-		t.Errorf("envelope from=%q to=%q user=%q", m.from, m.to, m.user)
+	m := msgs[0]
+	if m.From != deskUser || !slices.Equal(m.To, []string{"ann.smith@example.org"}) || m.User != deskUser {
+		t.Errorf("envelope from=%q to=%q user=%q", m.From, m.To, m.User)
 	}
 	// Header names are case-insensitive.
 	for _, h := range []string{"date: ", "mime-version: 1.0", "content-type: text/plain; charset=utf-8"} {
-		if !bytes.Contains(bytes.ToLower(m.data), []byte(h)) {
-			t.Errorf("sent message lacks %q:\n%s", h, m.data)
+		if !bytes.Contains(bytes.ToLower(m.Data), []byte(h)) {
+			t.Errorf("sent message lacks %q:\n%s", h, m.Data)
 		}
 	}
-	got, err := Parse(m.data)
+	got, err := Parse(m.Data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -460,13 +284,13 @@ func TestSendReplyThreads(t *testing.T) {
 	eq(t, "sent Subject", got.Subject, "Re: [#1042] Printer on floor 3 is jammed")
 	eq(t, "sent From", got.Author.ID, deskUser)
 	eq(t, "sent Text", got.Text, "Glad to hear it.\nClosing the ticket — Grüße.")
-	if !bytes.Contains(m.data, []byte("To: \"Ann Smith\" <ann.smith@example.org>")) {
-		t.Errorf("sent message lacks the To header:\n%s", m.data)
+	if !bytes.Contains(m.Data, []byte("To: \"Ann Smith\" <ann.smith@example.org>")) {
+		t.Errorf("sent message lacks the To header:\n%s", m.Data)
 	}
 }
 
 func TestSendNeedsRecipient(t *testing.T) {
-	addr, _ := startSMTP(t)
+	addr, _ := emailtest.StartSMTP(t)
 	c := newTestConnector(t, "", addr, nil)
 	if _, err := c.Send(t.Context(), connector.Outbound{Text: "x"}); !errors.Is(err, errNoRecipient) {
 		t.Errorf("Send without recipient = %v", err)

@@ -1,6 +1,8 @@
 package email
 
 import (
+	"github.com/socialdesk/socialdesk/connector/email/emailtest"
+
 	"bufio"
 	"bytes"
 	"context"
@@ -76,7 +78,7 @@ func (p *noIdleProxy) serve(client net.Conn) {
 func TestStreamPollsWhenServerLacksIdle(t *testing.T) {
 	addr := startIMAP(t)
 	proxy := startNoIdleProxy(t, addr)
-	mbox := openMailbox(t, addr)
+	mbox := emailtest.OpenMailbox(t, addr)
 
 	c := newTestConnector(t, proxy.addr, "", &memCursor{})
 	c.cfg.PollInterval = 200 * time.Millisecond
@@ -87,11 +89,11 @@ func TestStreamPollsWhenServerLacksIdle(t *testing.T) {
 	go func() { done <- c.Stream(ctx, sink) }()
 
 	time.Sleep(300 * time.Millisecond)
-	uid := mbox.deliver("polled@example.org", "polled")
+	uid := mbox.Deliver("polled@example.org", "polled")
 	if got := sink.wait(t, 3*time.Second); got.ExternalID != "polled@example.org" {
 		t.Fatalf("delivered %q", got.ExternalID)
 	}
-	waitFor(t, "message marked seen", func() bool { return mbox.seen(uid) })
+	waitFor(t, "message marked seen", func() bool { return mbox.Seen(uid) })
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("Stream = %v after cancel", err)
