@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/socialdesk/socialdesk/connector"
 )
 
