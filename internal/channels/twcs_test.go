@@ -1,10 +1,11 @@
 package channels_test
 
 import (
+	"github.com/socialdesk/socialdesk/internal/shareddata"
+
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -18,30 +19,8 @@ import (
 	"github.com/socialdesk/socialdesk/internal/apptest"
 )
 
-// sharedData finds ../shared/data next to the module root, walking up from
-// the package directory to go.mod.
-func sharedData(t *testing.T, rel string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found above the package directory")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "data", rel)
-	if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
-		t.Skipf("%s is absent; put the Twitter customer-support sample there to run this test", p)
-	}
-	return p
-}
+// sharedData returns a file of the shared data or skips.
+func sharedData(t *testing.T, rel string) string { return shareddata.Dir(t, rel) }
 
 type tweet struct {
 	id, author, text, parent string

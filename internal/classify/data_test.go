@@ -1,54 +1,22 @@
 package classify
 
 import (
+	"github.com/socialdesk/socialdesk/internal/shareddata"
+
 	"encoding/csv"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
 
-// sharedDataDir finds ../shared/data next to the module root (the
-// directory holding go.mod), or skips the test when it is absent.
-func sharedDataDir(t testing.TB) string {
-	t.Helper()
-	data, why := findSharedData()
-	if data == "" {
-		t.Skip(why)
-	}
-	return data
-}
+// sharedDataDir returns the shared data folder or skips.
+func sharedDataDir(t testing.TB) string { return shareddata.Dir(t) }
 
 // sharedDataDirOrEmpty returns the shared data directory or "" when it is
 // absent.
 func sharedDataDirOrEmpty(t testing.TB) string {
 	t.Helper()
-	data, _ := findSharedData()
-	return data
-}
-
-// findSharedData walks up to the module root and returns its
-// ../shared/data, or "" and the reason it is unavailable.
-func findSharedData() (string, string) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err.Error()
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", "no go.mod found above the package; cannot locate shared data"
-		}
-		dir = parent
-	}
-	data := filepath.Join(dir, "..", "shared", "data")
-	if _, err := os.Stat(filepath.Join(data, "complaints", "dev.csv")); err != nil {
-		return "", "shared data not found at " + data + ": " + err.Error()
-	}
-	return data, ""
+	return shareddata.Root()
 }
 
 // loadExamples reads examples from a shared data file.

@@ -1,6 +1,8 @@
 package listening
 
 import (
+	"github.com/socialdesk/socialdesk/internal/shareddata"
+
 	"encoding/csv"
 	"fmt"
 	"math/rand/v2"
@@ -12,29 +14,8 @@ import (
 	"time"
 )
 
-// sharedDataDir finds ../shared/data next to the module root, or skips.
-func sharedDataDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found; cannot locate ../shared/data")
-		}
-		dir = parent
-	}
-	data := filepath.Join(filepath.Dir(dir), "shared", "data")
-	if _, err := os.Stat(data); err != nil {
-		t.Skipf("shared data not found at %s; skipping", data)
-	}
-	return data
-}
+// sharedDataDir returns the shared data folder or skips.
+func sharedDataDir(t testing.TB) string { return shareddata.Dir(t) }
 
 // loadBackground reads the Spotify support stream, sorted by time, with
 // timestamps compressed 60x from start.

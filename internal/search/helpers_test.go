@@ -1,6 +1,8 @@
 package search
 
 import (
+	"github.com/socialdesk/socialdesk/internal/shareddata"
+
 	"database/sql"
 	"encoding/csv"
 	"fmt"
@@ -13,30 +15,8 @@ import (
 	_ "modernc.org/sqlite"
 )
 
-// sharedData returns the shared data folder (../shared/data next to the
-// module root) or skips the test when it is absent.
-func sharedData(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found above the package directory")
-		}
-		dir = parent
-	}
-	data := filepath.Join(dir, "..", "shared", "data")
-	if _, err := os.Stat(filepath.Join(data, "README.md")); err != nil {
-		t.Skipf("shared data not found at %s; these tests need the real data sets", data)
-	}
-	return data
-}
+// sharedData returns the shared data folder or skips.
+func sharedData(t testing.TB) string { return shareddata.Dir(t) }
 
 // ticket is one row of tickets/*.csv.
 type ticket struct {
