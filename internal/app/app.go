@@ -6,6 +6,7 @@ package app
 import (
 	"context"
 	"errors"
+	"github.com/socialdesk/socialdesk"
 	"log/slog"
 	"net"
 	"net/http"
@@ -284,6 +285,30 @@ func (a *App) buildHandler() http.Handler {
 	return web.SecurityHeaders(a.Metrics.Middleware(h), "/chat/widget")
 }
 
+// channelSearch answers a self-help search asked on a channel (Slack's
+// /search) as the person behind the channel account, or as an anonymous
+// colleague when the account is not linked: self-help content only, never
+// tickets.
+func (a *App) channelSearch(ctx context.Context, kind, authorID, query string) ([]channels.SearchHit, error) {
+	if a.Finder == nil {
+		return nil, nil
+	}
+	p, err := a.DB.PersonByIdentity(ctx, kind, authorID)
+	if err != nil {
+		p = &socialdesk.Person{Role: socialdesk.RoleEmployee, Name: "colleague"}
+	}
+	res, err := a.Finder.Search(socialdesk.NewContextWithUser(ctx, p), finder.Request{Text: query, Limit: 5,
+		Types: []string{search.TypeAnswer, search.TypeArticle, search.TypeQuestion, search.TypeStatus}})
+	if err != nil {
+		return nil, err
+	}
+	hits := make([]channels.SearchHit, 0, len(res.Items))
+	for _, it := range res.Items {
+		hits = append(hits, channels.SearchHit{Title: it.Title, URL: a.Config.BaseURL + a.Finder.URL(it.Type, it.ID)})
+	}
+	return hits, nil
+}
+
 // ssoBridge adapts the OpenID Connect provider to the web server.
 type ssoBridge struct{ p *sso.Provider }
 
@@ -431,7 +456,7 @@ func (a *App) openChannels(ctx context.Context) error {
 	for k, f := range a.Config.ChannelFactories {
 		factories[k] = f
 	}
-	a.Channels = channels.New(channels.Options{DB: a.DB, Key: key, Factories: factories, Logger: a.log})
+	a.Channels = channels.New(channels.Options{DB: a.DB, Key: key, Factories: factories, Logger: a.log, Search: a.channelSearch})
 	in := a.Config.Ingest
 	in.Desk, in.Logger, in.Kind = a.Desk, a.log, a.Channels.Kind
 	if in.BaseURL == "" {

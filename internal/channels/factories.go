@@ -27,6 +27,8 @@ type FactoryInput struct {
 	// Client is the HTTP client for outside calls; nil means the
 	// connector's default.
 	Client *http.Client
+	// Search answers self-help searches asked on the channel; may be nil.
+	Search SearchFunc
 }
 
 // Factory builds a connector of one kind from its JSON configuration. It
@@ -167,8 +169,19 @@ func newSlack(_ context.Context, in FactoryInput) (connector.Connector, error) {
 	if err := decodeConfig(in.Config, &c); err != nil {
 		return nil, err
 	}
+	var searcher func(ctx context.Context, userID, query string) ([]slack.SearchHit, error)
+	if in.Search != nil {
+		searcher = func(ctx context.Context, userID, query string) ([]slack.SearchHit, error) {
+			hits, err := in.Search(ctx, "slack", userID, query)
+			out := make([]slack.SearchHit, 0, len(hits))
+			for _, h := range hits {
+				out = append(out, slack.SearchHit{Title: h.Title, URL: h.URL})
+			}
+			return out, err
+		}
+	}
 	conn, err := slack.New(slack.Config{Name: in.Name, SigningSecret: c.SigningSecret, BotToken: c.BotToken, APIURL: c.APIURL,
-		BotUserID: c.BotUserID, WatchedChannels: c.WatchedChannels, TicketEmoji: c.TicketEmoji, Client: in.Client})
+		BotUserID: c.BotUserID, WatchedChannels: c.WatchedChannels, TicketEmoji: c.TicketEmoji, Client: in.Client, Searcher: searcher})
 	if err != nil {
 		return nil, socialdesk.FieldError("config", "%v", err)
 	}

@@ -47,6 +47,18 @@ type Options struct {
 	// CheckEvery is how often Run looks for channels changed by another
 	// process, such as `socialdesk channel add` (default 10 s).
 	CheckEvery time.Duration
+	// Search answers self-help searches asked on a channel (Slack's
+	// /search); nil leaves them unanswered.
+	Search SearchFunc
+}
+
+// SearchFunc searches self-help content for a person known on a channel
+// by the author id the channel uses.
+type SearchFunc func(ctx context.Context, kind, authorID, query string) ([]SearchHit, error)
+
+// SearchHit is one self-help result for a channel to show.
+type SearchHit struct {
+	Title, URL string
 }
 
 // Registry holds the running connector instances.
@@ -128,7 +140,7 @@ func (r *Registry) Add(ctx context.Context, name, kind, config string, enabled b
 	if err := json.Unmarshal([]byte(config), &obj); err != nil {
 		return socialdesk.FieldError("config", "The configuration must be a JSON object, such as {\"secret\": \"...\"}.")
 	}
-	if _, err := factory(ctx, FactoryInput{Name: name, Config: json.RawMessage(config), Cursor: dbCursor{r, name}, Logger: r.log, Client: r.opts.Client}); err != nil {
+	if _, err := factory(ctx, FactoryInput{Name: name, Config: json.RawMessage(config), Cursor: dbCursor{r, name}, Logger: r.log, Client: r.opts.Client, Search: r.opts.Search}); err != nil {
 		if socialdesk.ErrorCode(err) == socialdesk.EINTERNAL {
 			return socialdesk.FieldError("config", "%v", err)
 		}
@@ -272,7 +284,7 @@ func (r *Registry) Reload(ctx context.Context) error {
 			if !ok {
 				err = socialdesk.Errorf(socialdesk.EINVALID, "no connector for kind %q in this build", c.Kind)
 			} else {
-				in.conn, err = factory(ctx, FactoryInput{Name: c.Name, Config: plain, Cursor: dbCursor{r, c.Name}, Logger: r.log.With("channel", c.Name), Client: r.opts.Client})
+				in.conn, err = factory(ctx, FactoryInput{Name: c.Name, Config: plain, Cursor: dbCursor{r, c.Name}, Logger: r.log.With("channel", c.Name), Client: r.opts.Client, Search: r.opts.Search})
 			}
 		}
 		if err != nil {

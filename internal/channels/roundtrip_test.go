@@ -1,6 +1,7 @@
 package channels_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -17,8 +18,10 @@ import (
 	"github.com/socialdesk/socialdesk"
 	"github.com/socialdesk/socialdesk/connector/slack/slackfake"
 	"github.com/socialdesk/socialdesk/connector/webhook"
+	"github.com/socialdesk/socialdesk/internal/app"
 	"github.com/socialdesk/socialdesk/internal/apptest"
 	"github.com/socialdesk/socialdesk/internal/desk"
+	"github.com/socialdesk/socialdesk/internal/search"
 )
 
 const hookSecret = "a-shared-secret-of-some-length"
@@ -329,5 +332,29 @@ func TestEmailAndMastodonChannels(t *testing.T) {
 		if err := e.App.Channels.Add(admin, "bad", bad.kind, bad.cfg, true); socialdesk.ErrorField(err) != "config" {
 			t.Errorf("%s %s: %v", bad.kind, bad.cfg, err)
 		}
+	}
+}
+
+// TestSlackSearchCommand: /search in Slack answers from the desk's
+// self-help content, privately, as the person behind the Slack account.
+func TestSlackSearchCommand(t *testing.T) {
+	e := apptest.New(t, func(c *app.Config) { c.BaseURL = "https://desk.example" })
+	const signing = "slack-signing-secret"
+	cfg, _ := json.Marshal(map[string]any{"signing_secret": signing, "bot_token": "xoxb-test", "api_url": "http://127.0.0.1:1/", "bot_user_id": "U0BOT"})
+	if err := e.App.Channels.Add(e.As("admin"), "slack", "slack", string(cfg), true); err != nil {
+		t.Fatal(err)
+	}
+	e.App.Finder.Upsert(search.Doc{Type: search.TypeArticle, ID: "7", Title: "Fix VPN disconnects on the new client", Body: "Update to 7.2 and reconnect.", Verified: true})
+	e.App.Finder.SetURL(search.TypeArticle, func(id string) string { return "/kb/" + id })
+	body, err := os.ReadFile(filepath.Join("..", "..", "connector", "slack", "testdata", "slash_search.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := slackfake.SendEvent(e.App.Handler, signing, slackfake.Event{Body: bytes.TrimSpace(body), ContentType: "application/x-www-form-urlencoded"})
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), "Fix VPN disconnects") || !strings.Contains(rec.Body.String(), "https://desk.example/kb/7") {
+		t.Fatalf("/search answered %d: %s", rec.Code, rec.Body)
+	}
+	if !strings.Contains(rec.Body.String(), "ephemeral") {
+		t.Fatalf("/search should answer privately: %s", rec.Body)
 	}
 }
