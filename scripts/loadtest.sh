@@ -8,7 +8,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DUR=${1:-10}
 TMP=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$TMP"' EXIT
+# Servers are started inside command substitutions, so their pids are
+# kept in a file and killed on exit.
+cleanup() { [ -f "$TMP/pids" ] && xargs -r kill < "$TMP/pids" 2>/dev/null; sleep 0.5; rm -rf "$TMP"; }
+trap cleanup EXIT
 go build -o "$TMP/socialdesk" ./cmd/socialdesk
 SD="$TMP/socialdesk"
 export SOCIALDESK_SECRET_KEY=$(printf 'cd%.0s' $(seq 32))
@@ -22,6 +25,7 @@ LUA
 start() { # start NAME ARGS... ; prints the URL
   local name=$1; shift
   "$SD" serve --addr 127.0.0.1:0 --rate-limit -1 "$@" > "$TMP/$name.out" 2> "$TMP/$name.err" &
+  echo $! >> "$TMP/pids"
   for _ in $(seq 100); do
     url=$(sed -n 's/.*running at \(http:[^ ]*\).*/\1/p' "$TMP/$name.out" | head -1)
     [ -n "$url" ] && { echo "$url"; return; }
@@ -52,7 +56,7 @@ echo "| --- | --- | --- | --- |"
 run "GET /queue" "$URL/queue" "Cookie: sd_session=$SESS"
 run "GET /api/v1/search" "$URL/api/v1/search?q=vpn+keeps+dropping" "Authorization: Bearer $TOKEN"
 run "POST /api/v1/tickets" "$URL/api/v1/tickets" "Authorization: Bearer $TOKEN" "$TMP/post.lua"
-kill %1 2>/dev/null || true; wait 2>/dev/null || true
+xargs -r kill < "$TMP/pids" 2>/dev/null || true; : > "$TMP/pids"; sleep 0.5
 
 if ! (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null || ! (exec 3<>/dev/tcp/127.0.0.1/4222) 2>/dev/null; then
   echo "PostgreSQL or NATS not reachable; skipping the three-node runs"; exit 0
@@ -61,7 +65,7 @@ echo
 echo "## Three nodes, PostgreSQL + NATS JetStream (wrk against each node at once; totals)"
 SCHEMA="sdload_$$"
 psql -q -h 127.0.0.1 -U postgres test -c "CREATE SCHEMA $SCHEMA" >/dev/null 2>&1
-trap 'kill $(jobs -p) 2>/dev/null || true; psql -q -h 127.0.0.1 -U postgres test -c "DROP SCHEMA $SCHEMA CASCADE" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
+trap 'cleanup; psql -q -h 127.0.0.1 -U postgres test -c "DROP SCHEMA $SCHEMA CASCADE" >/dev/null 2>&1' EXIT
 export SOCIALDESK_DATABASE_URL="postgres://postgres@127.0.0.1:5432/test?sslmode=disable&search_path=$SCHEMA"
 U1=$(start n1 --demo --nats-url nats://127.0.0.1:4222 --cluster-name "$SCHEMA" --node-id n1)
 U2=$(start n2 --nats-url nats://127.0.0.1:4222 --cluster-name "$SCHEMA" --node-id n2)
