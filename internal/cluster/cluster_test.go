@@ -261,28 +261,33 @@ func TestThreeNodesKill9(t *testing.T) {
 	if n := count(`SELECT COUNT(DISTINCT external_id) FROM messages WHERE channel = 'hook'`); n != total {
 		t.Fatalf("%d distinct messages, want %d", n, total)
 	}
-	if n := count(`SELECT COUNT(*) FROM tickets WHERE channel = 'webhook'`); n != conversations {
+	if n := count(`SELECT COUNT(*) FROM tickets WHERE channel = 'webhook' AND major = 0`); n != conversations {
 		t.Fatalf("%d webhook tickets, want one per conversation: %d", n, conversations)
 	}
 	if n := count(`SELECT COUNT(*) FROM messages r JOIN messages p ON p.channel = r.channel AND p.external_id = REPLACE(r.external_id, '-r', '')
 		WHERE r.channel = 'hook' AND r.external_id LIKE '%-r' AND r.ticket_id <> p.ticket_id`); n != 0 {
 		t.Fatalf("%d replies landed outside their conversation's ticket", n)
 	}
-	// SLA: each P1 ticket's response and resolution breach fire exactly once.
+	// SLA: each P1 ticket's response and resolution breach fire exactly
+	// once. (The burst of similar webhook posts may also open a major
+	// incident through social listening, with timers of its own; only the
+	// tickets this test created are counted.)
+	const mine = `(SELECT id FROM tickets WHERE title LIKE 'payroll down %')`
 	deadline = time.Now().Add(time.Minute)
-	for count(`SELECT COUNT(*) FROM ticket_events WHERE field = 'sla' AND new_value LIKE '%breached'`) < 2*p1 && time.Now().Before(deadline) {
+	for count(`SELECT COUNT(*) FROM ticket_events WHERE field = 'sla' AND new_value LIKE '%breached' AND ticket_id IN `+mine) < 2*p1 && time.Now().Before(deadline) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	time.Sleep(3 * time.Second) // give a second firing the chance to happen
-	if n := count(`SELECT COUNT(*) FROM ticket_events WHERE field = 'sla' AND new_value LIKE '%breached'`); n != 2*p1 {
+	if n := count(`SELECT COUNT(*) FROM ticket_events WHERE field = 'sla' AND new_value LIKE '%breached' AND ticket_id IN ` + mine); n != 2*p1 {
 		t.Fatalf("%d SLA breaches fired, want exactly %d (2 per P1 ticket)", n, 2*p1)
 	}
 	if n := count(`SELECT COUNT(*) FROM (SELECT ticket_id, new_value FROM ticket_events WHERE field = 'sla' GROUP BY ticket_id, new_value HAVING COUNT(*) > 1) d`); n != 0 {
 		t.Fatalf("%d SLA steps fired more than once", n)
 	}
-	if n := count(`SELECT COUNT(*) FROM notifications WHERE kind = 'sla_breached'`); n != 2*p1 {
+	if n := count(`SELECT COUNT(*) FROM notifications WHERE kind = 'sla_breached' AND ticket_id IN ` + mine); n != 2*p1 {
 		t.Fatalf("%d breach notifications, want %d", n, 2*p1)
 	}
+	t.Logf("major incidents opened by social listening during the burst: %d", count(`SELECT COUNT(*) FROM tickets WHERE major = 1`))
 	t.Logf("%d messages (%d acknowledged requests) across 3 nodes, one killed: sent in %v, all stored after %v (%.0f msg/s)",
 		total, acked.Load(), sent.Round(time.Millisecond), stored.Round(time.Millisecond), float64(total)/stored.Seconds())
 	// JetStream holds nothing unprocessed.

@@ -292,7 +292,10 @@ func TestWebhookLoadWithKill9(t *testing.T) {
 	}
 	defer db.Close()
 	var tickets, inbound int
-	db.SQL().QueryRow(`SELECT COUNT(*) FROM tickets`).Scan(&tickets)
+	// Conversation tickets; a burst of near-identical messages from many
+	// people may also open a major incident, which social listening
+	// creates on top of them.
+	db.SQL().QueryRow(`SELECT COUNT(*) FROM tickets WHERE major = 0`).Scan(&tickets)
 	db.SQL().QueryRow(`SELECT COUNT(*) FROM messages WHERE direction = 'in' AND channel = 'load'`).Scan(&inbound)
 	if tickets != convs || inbound != n {
 		t.Fatalf("tickets = %d (want %d), inbound messages = %d (want %d)", tickets, convs, inbound, n)
