@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/socialdesk/socialdesk"
 	"github.com/socialdesk/socialdesk/internal/desk"
@@ -98,6 +99,9 @@ func (f *Finder) Delete(typ, id string) { f.ix.Delete(typ, id) }
 // Build loads every ticket and every source's documents into the index,
 // and learns term co-occurrences from resolved tickets.
 func (f *Finder) Build(ctx context.Context) error {
+	if err := f.RefreshSites(ctx); err != nil {
+		return err
+	}
 	var docs []search.Doc
 	var resolved []string
 	for offset := 0; ; offset += 1000 {
@@ -133,6 +137,24 @@ func (f *Finder) Build(ctx context.Context) error {
 	return nil
 }
 
+// RefreshSites teaches the index the organisation's site names (from
+// people's profiles and the configured list), so queries such as "at the
+// Lyon office" are understood.
+func (f *Finder) RefreshSites(ctx context.Context) error {
+	people, err := f.db.People(ctx, "")
+	if err != nil {
+		return err
+	}
+	sites := slices.Clone(f.opts.Sites)
+	for _, p := range people {
+		if p.Site != "" && !slices.Contains(sites, p.Site) {
+			sites = append(sites, p.Site)
+		}
+	}
+	f.ix.SetKnown(search.KnownValues{Sites: sites})
+	return nil
+}
+
 // ticketDoc turns a ticket (and its public thread text) into a document
 // that only staff and the requester may find.
 func ticketDoc(t *socialdesk.Ticket, thread string) search.Doc {
@@ -150,14 +172,21 @@ func ticketDoc(t *socialdesk.Ticket, thread string) search.Doc {
 		AgentsOnly: true, OwnerID: t.RequesterID, UpdatedAt: t.UpdatedAt}
 }
 
-// Run keeps tickets in the index in step with changes until ctx ends.
+// Run keeps tickets in the index in step with changes, and the site names
+// current, until ctx ends.
 func (f *Finder) Run(ctx context.Context) {
 	ch, cancel := f.desk.Broker().Subscribe()
 	defer cancel()
+	sites := time.NewTicker(time.Minute)
+	defer sites.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-sites.C:
+			if err := f.RefreshSites(ctx); err != nil && ctx.Err() == nil {
+				f.log.Warn("refreshing site names failed", "err", err)
+			}
 		case c, ok := <-ch:
 			if !ok {
 				return

@@ -74,6 +74,19 @@ func TestSearchAPIContextPermissionsAndLog(t *testing.T) {
 	if len(res.Results) == 0 || res.Results[0].ID != "2" {
 		t.Fatalf("an explicit context should win: %+v", res.Results)
 	}
+	// A site named in the query is recognised once the index knows the
+	// organisation's sites, and wins over the profile.
+	if err := f.RefreshSites(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	e.App.DB.SQL().Exec(`UPDATE people SET site = 'Berlin' WHERE email = 'admin@example.com'`)
+	if err := f.RefreshSites(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	res, _ = get(t, e, "employee", "q="+url.QueryEscape("wifi not working at the Berlin office"), "")
+	if res.Context.Site != "berlin" || res.Context.Sources["site"] != "query text" {
+		t.Fatalf("the site in the query was not recognised: %+v", res.Context)
+	}
 	// Tickets: agents find any, requesters their own, others none.
 	tk, err := e.App.Desk.CreateTicket(e.As("employee"), desk.NewTicket{Title: "Printer on floor 3 prints blank pages", Description: "toner was replaced"})
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -88,7 +89,7 @@ func (ix *Index) visible(num uint32, v Viewer, types uint32) bool {
 type Index struct {
 	opts Options
 	an   *analyzer
-	ctx  *extractor
+	ctx  atomic.Pointer[extractor]
 
 	mu      sync.RWMutex
 	syn     *synonyms
@@ -120,7 +121,6 @@ func New(opts Options) *Index {
 	}
 	ix := &Index{
 		opts:   opts,
-		ctx:    newExtractor(opts.Known),
 		an:     newAnalyzer(),
 		termID: make(map[string]uint32),
 		byKey:  make(map[string]uint32),
@@ -129,6 +129,7 @@ func New(opts Options) *Index {
 	if !opts.NoShippedSynonyms {
 		ix.syn = ix.syn.withGroups(ix.an, parseSynonyms(shippedSynonyms))
 	}
+	ix.ctx.Store(newExtractor(opts.Known))
 	return ix
 }
 
@@ -272,6 +273,10 @@ func (ix *Index) removeLocked(num uint32) {
 	// skipped while scoring.
 	e.doc = Doc{Type: e.doc.Type, ID: e.doc.ID}
 }
+
+// SetKnown replaces the organisation's vocabulary used to recognise
+// context in queries, such as site names, as sites are added.
+func (ix *Index) SetKnown(known KnownValues) { ix.ctx.Store(newExtractor(known)) }
 
 // Delete removes the document with the given type and id, if present.
 func (ix *Index) Delete(typ, id string) {

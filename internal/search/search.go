@@ -190,7 +190,7 @@ func (ix *Index) search(q Query, content bool) Results {
 	cleaned := q.Text
 	if !content {
 		var qc Context
-		qc, cleaned = ix.ctx.extract(q.Text)
+		qc, cleaned = ix.ctx.Load().extract(q.Text)
 		if qc.Site != "" {
 			// The site stays a search term: content may name it.
 			cleaned += " " + qc.Site

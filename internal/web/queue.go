@@ -149,7 +149,7 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request) {
 		resp, reso := pol.SLAView(t, now)
 		rows = append(rows, queueRow{T: t, Assignee: n.person(t.AssigneeID), Group: n.groups[t.GroupID], Response: resp, Resolution: reso})
 	}
-	pages := (total + queuePageSize - 1) / queuePageSize
+	pages := max(1, (total+queuePageSize-1)/queuePageSize)
 	data := map[string]any{
 		"Filter": f, "Rows": rows, "Total": total, "Groups": n.list, "Agents": n.agents,
 		"States": socialdesk.States, "Channels": []string{"portal", "email", "chat", "slack", "mastodon", "webhook", "phone", "walk-up", "api"},
