@@ -3,6 +3,7 @@ package desk
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"time"
 
@@ -67,7 +68,7 @@ func (s *Service) PublishUsagePolicy(ctx context.Context, text string) (UsagePol
 	if err := s.db.PutSetting(ctx, settingPolicy, string(b)); err != nil {
 		return UsagePolicy{}, err
 	}
-	s.audit(ctx, "admin.usage_policy", "", "version "+itoa(p.Version))
+	s.audit(ctx, "admin.usage_policy", "", "version "+strconv.Itoa(p.Version))
 	return p, nil
 }
 
@@ -104,11 +105,6 @@ func (s *Service) AckUsagePolicy(ctx context.Context, version int) error {
 	if err := s.db.AckPolicy(ctx, p.ID, version, s.Now()); err != nil {
 		return err
 	}
-	s.audit(ctx, "policy.ack", p.Email, "version "+itoa(version))
+	s.audit(ctx, "policy.ack", p.Email, "version "+strconv.Itoa(version))
 	return nil
-}
-
-func itoa(n int) string {
-	b, _ := json.Marshal(n)
-	return string(b)
 }
