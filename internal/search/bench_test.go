@@ -2,6 +2,7 @@ package search
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -85,6 +86,39 @@ func TestLatency(t *testing.T) {
 
 	op, bp := pcts(ownLat), pcts(broadLat)
 	t.Logf("own index: p50 %v p95 %v p99 %v; Broaden p50 %v p95 %v p99 %v", op[0], op[1], op[2], bp[0], bp[1], bp[2])
+
+	// The same queries scored exhaustively (no champion lists), and how
+	// often the top 10 differs.
+	withChamp := make([][]string, len(queries))
+	for i, q := range queries {
+		for _, it := range ix.Search(q).Items {
+			withChamp[i] = append(withChamp[i], it.Type+it.ID)
+		}
+	}
+	oldThreshold := champThreshold
+	champThreshold = math.MaxInt
+	exLat := bestOf(repeat, len(queries), func(i int) { ix.Search(queries[i]) })
+	same, total, changed := 0, 0, 0
+	for i, q := range queries {
+		var ex []string
+		for _, it := range ix.Search(q).Items {
+			ex = append(ex, it.Type+it.ID)
+		}
+		total += len(ex)
+		for _, id := range ex {
+			if slices.Contains(withChamp[i], id) {
+				same++
+			}
+		}
+		if !slices.Equal(ex, withChamp[i]) {
+			changed++
+		}
+	}
+	champThreshold = oldThreshold
+	ep := pcts(exLat)
+	t.Logf("exhaustive scoring (no champion lists): p50 %v p95 %v p99 %v; ratio with/without p50 %.2f p95 %.2f p99 %.2f",
+		ep[0], ep[1], ep[2], ratio(op[0], ep[0]), ratio(op[1], ep[1]), ratio(op[2], ep[2]))
+	t.Logf("top-10 agreement with exhaustive scoring: %.3f of results; %d of %d queries differ at all", float64(same)/float64(max(total, 1)), changed, len(queries))
 	if os.Getenv("SOCIALDESK_BENCH_NOFTS") != "" {
 		return
 	}

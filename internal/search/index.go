@@ -37,6 +37,10 @@ type postings struct {
 	// documents stay in docs (skipped while scoring) but must not inflate
 	// the document frequency.
 	live int32
+	// champ is the term's champion list once it has champSize postings:
+	// the champSize documents where the term weighs most, as a min-heap
+	// by impact (see champions.go).
+	champ []champion
 }
 
 // entry is one stored document.
@@ -232,6 +236,7 @@ func (ix *Index) insertLocked(d Doc, ft analysed) {
 		ix.lenSum[f] += int64(ft.lens[f])
 	}
 	ix.dlen = append(ix.dlen, ft.lens)
+	avg := ix.avgLens()
 	for t, c := range ft.tf {
 		id, ok := ix.termID[t]
 		if !ok {
@@ -250,6 +255,7 @@ func (ix *Index) insertLocked(d Doc, ft analysed) {
 		for f := range numFields {
 			p.tf[f] = append(p.tf[f], c[f])
 		}
+		ix.updateChampions(p, num, c, avg)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"math"
+	mathbits "math/bits"
 	"slices"
 	"strings"
 )
@@ -55,6 +56,9 @@ type scratch struct {
 	acc     []accum
 	seen    []uint64 // bit set of touched documents
 	touched []uint32
+	best    bestK // the best k visible documents scored so far
+	kth     bestK // working space for pruning
+	cands   []candidate
 }
 
 // accum is the running score of one document; bit 63 of mask records an
@@ -285,21 +289,39 @@ func (ix *Index) getScratch() *scratch {
 	return s
 }
 
-// score computes BM25F for every visible document that matches at least
-// one query term and returns the best k by that score. total receives the
-// number of visible matching documents.
+// score computes BM25F for the visible documents that match the query
+// terms and returns the best k by that score, best first. total receives
+// the number of visible matching documents found.
+//
+// Terms are scored rarest first, a term at a time, with MaxScore pruning.
+// A term adds less than its idf times its weight to any document, since
+// the BM25 saturation tf/(k1+tf) stays below 1. Once the k-th best score
+// found so far reaches what the remaining terms could add together, no
+// document that has not matched yet can enter the best k, so the remaining
+// terms only refine the documents already found: those that can still
+// reach the best k are kept, in document order, and looked up in each
+// remaining posting list by galloping search instead of reading the whole
+// list. On a large index this skips most of the postings of common words
+// without changing the best k.
+//
+// Two older shortcuts also switch to refining, trading exactness for
+// bounded work: a very common term (in over 1% and over 1,000 documents)
+// adds no new documents once some were found, and no term does once
+// maxAccumulators documents were found.
 func (ix *Index) score(qts []qterm, q Query, k int, total *int) []candidate {
 	s := ix.getScratch()
 	defer ix.scratch.Put(s)
-	fieldB := [numFields]float64{bTitle, bTags, bBody}
 	n := float64(max(ix.live, 1))
-	var avg [numFields]float64
+	fieldB := [numFields]float64{bTitle, bTags, bBody}
+	avg := ix.avgLens()
+	var norm [numFields]float64
 	for f := range numFields {
-		avg[f] = math.Max(float64(ix.lenSum[f])/n, 1)
+		norm[f] = fieldB[f] / avg[f]
 	}
-	// Rare terms first; very common terms, and every term once enough
-	// documents have been found, only add to documents already found
-	// (the "continue" strategy), which bounds the work per query.
+	var types uint32
+	for _, t := range q.Types {
+		types |= 1 << typeCodes[strings.ToLower(t)]
+	}
 	order := make([]int, len(qts))
 	for i := range order {
 		order[i] = i
@@ -307,67 +329,289 @@ func (ix *Index) score(qts []qterm, q Query, k int, total *int) []candidate {
 	slices.SortFunc(order, func(a, b int) int {
 		return cmp.Compare(len(ix.post[qts[a].id].docs), len(ix.post[qts[b].id].docs))
 	})
-	var norm [numFields]float64
-	for f := range numFields {
-		norm[f] = fieldB[f] / avg[f]
+	// w[i] is the weight of the i-th term in that order; rest[i] bounds
+	// what the terms from the i-th on can add to one document.
+	w := make([]float64, len(order))
+	rest := make([]float64, len(order)+1)
+	for i, qi := range order {
+		df := float64(ix.post[qts[qi].id].live)
+		w[i] = math.Log(1+(n-df+0.5)/(df+0.5)) * qts[qi].weight
 	}
-	for _, qi := range order {
+	for i := len(order) - 1; i >= 0; i-- {
+		rest[i] = rest[i+1] + w[i]
+	}
+	s.best.reset(k, true)
+	refining := false
+	if len(order) > 0 && len(ix.post[qts[order[0]].id].docs) > max(champThreshold, champSize) && k <= champSize {
+		*total = ix.scoreChampions(s, qts, order, w, &norm, q.Viewer, types)
+		order, refining = nil, true
+	}
+	for i, qi := range order {
 		qt := qts[qi]
 		p := &ix.post[qt.id]
 		df := float64(p.live)
-		idf := math.Log(1 + (n-df+0.5)/(df+0.5))
-		w := idf * qt.weight
-		onlyKnown := len(s.touched) > 0 && (df > n/100 && df > 1000 || len(s.touched) > maxAccumulators)
-		bit := uint64(1) << uint(qi)
-		titleTF, tagsTF, bodyTF := p.tf[fTitle], p.tf[fTags], p.tf[fBody]
-		for j, d := range p.docs {
-			known := s.seen[d>>6]&(1<<(d&63)) != 0
-			if onlyKnown && !known {
-				continue
-			}
-			l := &ix.dlen[d]
-			var tf float64
-			if c := bodyTF[j]; c != 0 {
-				tf += weightBody * float64(c) / (1 - bBody + norm[fBody]*float64(l[fBody]))
-			}
-			a := &s.acc[d]
-			if c := titleTF[j]; c != 0 {
-				tf += weightTitle * float64(c) / (1 - bTitle + norm[fTitle]*float64(l[fTitle]))
-				if qt.kind == 'e' {
-					a.mask |= titleBit
-				}
-			}
-			if c := tagsTF[j]; c != 0 {
-				tf += weightTags * float64(c) / (1 - bTags + norm[fTags]*float64(l[fTags]))
-			}
-			if !known {
-				s.seen[d>>6] |= 1 << (d & 63)
-				s.touched = append(s.touched, d)
-			}
-			a.score += w * tf / (k1 + tf)
-			a.mask |= bit
+		if !refining && len(s.touched) > 0 && (s.best.full() && s.best.min() >= rest[i] ||
+			df > n/100 && df > 1000 || len(s.touched) > maxAccumulators) {
+			refining = true
+			*total = ix.collect(s, q.Viewer, types, rest[i])
 		}
+		tp := termPass{ix: ix, p: p, w: w[i], bit: uint64(1) << uint(qi), exact: qt.kind == 'e', norm: &norm}
+		if refining {
+			tp.refine(s.cands)
+			s.cands = prune(s.cands, rest[i+1], k, &s.kth)
+			continue
+		}
+		tp.add(s, q.Viewer, types)
 	}
-	var types uint32
-	for _, t := range q.Types {
-		types |= 1 << typeCodes[strings.ToLower(t)]
+	if !refining {
+		*total = ix.collect(s, q.Viewer, types, 0)
 	}
 	var top []candidate
-	for _, d := range s.touched {
-		a := s.acc[d]
-		s.acc[d] = accum{}
-		s.seen[d>>6] = 0
-		if !ix.visible(d, q.Viewer, types) {
-			continue
+	for _, c := range s.cands {
+		if len(top) < k || c.score > top[0].score {
+			top = pushTop(top, c, k)
 		}
-		*total++
-		if len(top) == k && a.score <= top[0].score {
-			continue
-		}
-		top = pushTop(top, candidate{num: d, score: a.score, mask: a.mask &^ titleBit, inTitle: a.mask&titleBit != 0}, k)
 	}
 	slices.SortFunc(top, func(a, b candidate) int { return cmp.Compare(b.score, a.score) })
 	return top
+}
+
+// termPass scores one query term's posting list.
+type termPass struct {
+	ix    *Index
+	p     *postings
+	w     float64 // idf times the term's weight
+	bit   uint64  // the term's bit in candidate masks
+	exact bool    // an exact query word, whose title matches are noted
+	norm  *[numFields]float64
+}
+
+// at returns the term's contribution to the document at position j of its
+// posting list, and whether the document has it in its title.
+func (tp *termPass) at(j int) (float64, bool) {
+	p, norm := tp.p, tp.norm
+	l := &tp.ix.dlen[p.docs[j]]
+	var tf float64
+	if c := p.tf[fBody][j]; c != 0 {
+		tf += weightBody * float64(c) / (1 - bBody + norm[fBody]*float64(l[fBody]))
+	}
+	title := false
+	if c := p.tf[fTitle][j]; c != 0 {
+		tf += weightTitle * float64(c) / (1 - bTitle + norm[fTitle]*float64(l[fTitle]))
+		title = true
+	}
+	if c := p.tf[fTags][j]; c != 0 {
+		tf += weightTags * float64(c) / (1 - bTags + norm[fTags]*float64(l[fTags]))
+	}
+	return tp.w * tf / (k1 + tf), title
+}
+
+// add scores every document of the posting list into the accumulators and
+// keeps s.best up to date.
+func (tp *termPass) add(s *scratch, v Viewer, types uint32) {
+	mask := tp.bit
+	for j, d := range tp.p.docs {
+		sc, title := tp.at(j)
+		a := &s.acc[d]
+		if s.seen[d>>6]&(1<<(d&63)) == 0 {
+			s.seen[d>>6] |= 1 << (d & 63)
+			s.touched = append(s.touched, d)
+		}
+		a.score += sc
+		a.mask |= mask
+		if title && tp.exact {
+			a.mask |= titleBit
+		}
+		if !s.best.full() || a.score > s.best.min() {
+			if i, ok := s.best.pos[d]; ok {
+				s.best.raise(i, a.score)
+			} else if tp.ix.visible(d, v, types) {
+				s.best.insert(d, a.score)
+			}
+		}
+	}
+}
+
+// refine adds the term's contribution to cands, which are in document
+// order, finding each in the posting list by galloping search.
+func (tp *termPass) refine(cands []candidate) {
+	docs := tp.p.docs
+	j := 0
+	for ci := range cands {
+		c := &cands[ci]
+		if j >= len(docs) {
+			return
+		}
+		if docs[j] < c.num {
+			step := 1
+			for j+step < len(docs) && docs[j+step] < c.num {
+				step *= 2
+			}
+			lo, hi := j+step/2+1, min(j+step+1, len(docs))
+			i, _ := slices.BinarySearch(docs[lo:hi], c.num)
+			j = lo + i
+			if j >= len(docs) {
+				return
+			}
+		}
+		if docs[j] != c.num {
+			continue
+		}
+		sc, title := tp.at(j)
+		c.score += sc
+		c.mask |= tp.bit
+		if title && tp.exact {
+			c.inTitle = true
+		}
+	}
+}
+
+// collect moves the touched documents that are visible and could still
+// reach the best k (their score plus rest reaches the k-th best seen so
+// far) from the accumulators into s.cands, in document order, and resets
+// the accumulators. It returns how many visible documents were touched.
+func (ix *Index) collect(s *scratch, v Viewer, types uint32, rest float64) int {
+	floor := math.Inf(-1)
+	if s.best.full() {
+		floor = s.best.min()
+	}
+	s.cands = s.cands[:0]
+	visible := 0
+	words := min(len(s.seen), (len(ix.docs)+63)/64)
+	for wi := range words {
+		bits := s.seen[wi]
+		if bits == 0 {
+			continue
+		}
+		s.seen[wi] = 0
+		for bits != 0 {
+			d := uint32(wi*64 + mathbits.TrailingZeros64(bits))
+			bits &= bits - 1
+			a := s.acc[d]
+			s.acc[d] = accum{}
+			if !ix.visible(d, v, types) {
+				continue
+			}
+			visible++
+			if a.score+rest >= floor {
+				s.cands = append(s.cands, candidate{num: d, score: a.score, mask: a.mask &^ titleBit, inTitle: a.mask&titleBit != 0})
+			}
+		}
+	}
+	s.touched = s.touched[:0]
+	return visible
+}
+
+// prune drops the candidates that can no longer reach the best k when the
+// remaining terms add at most rest to each, keeping document order. best
+// is working space.
+func prune(cands []candidate, rest float64, k int, best *bestK) []candidate {
+	if len(cands) <= k {
+		return cands
+	}
+	best.reset(k, false)
+	for i := range cands {
+		if !best.full() {
+			best.insert(uint32(i), cands[i].score)
+		} else if cands[i].score > best.min() {
+			best.replaceMin(uint32(i), cands[i].score)
+		}
+	}
+	floor := best.min()
+	out := cands[:0]
+	for _, c := range cands {
+		if c.score+rest >= floor {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// bestK is a min-heap of the k best distinct documents by score, with
+// their positions so that a document's score can be raised in place. Its
+// smallest score is a lower bound of the final k-th best score, because
+// scores only grow.
+type bestK struct {
+	k   int
+	h   []bestEntry
+	pos map[uint32]int // nil when positions are not tracked
+}
+
+type bestEntry struct {
+	doc   uint32
+	score float64
+}
+
+// reset empties the heap for k documents; track keeps their positions.
+func (b *bestK) reset(k int, track bool) {
+	b.k, b.h = k, b.h[:0]
+	switch {
+	case !track:
+		b.pos = nil
+	case b.pos == nil:
+		b.pos = make(map[uint32]int, k)
+	default:
+		clear(b.pos)
+	}
+}
+
+func (b *bestK) full() bool   { return len(b.h) >= b.k }
+func (b *bestK) min() float64 { return b.h[0].score }
+func (b *bestK) set(i int, e bestEntry) {
+	b.h[i] = e
+	if b.pos != nil {
+		b.pos[e.doc] = i
+	}
+}
+
+// insert adds a document that is not in the heap; when the heap is full
+// it replaces the smallest.
+func (b *bestK) insert(d uint32, score float64) {
+	if b.full() {
+		b.replaceMin(d, score)
+		return
+	}
+	b.h = append(b.h, bestEntry{})
+	i := len(b.h) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if b.h[p].score <= score {
+			break
+		}
+		b.set(i, b.h[p])
+		i = p
+	}
+	b.set(i, bestEntry{d, score})
+}
+
+func (b *bestK) replaceMin(d uint32, score float64) {
+	if b.pos != nil {
+		delete(b.pos, b.h[0].doc)
+	}
+	b.down(0, bestEntry{d, score})
+}
+
+// raise sets a larger score for the document at heap position i.
+func (b *bestK) raise(i int, score float64) { b.down(i, bestEntry{b.h[i].doc, score}) }
+
+// down places e at position i or below, restoring the heap order.
+func (b *bestK) down(i int, e bestEntry) {
+	n := len(b.h)
+	for {
+		c := 2*i + 1
+		if c >= n {
+			break
+		}
+		if c+1 < n && b.h[c+1].score < b.h[c].score {
+			c++
+		}
+		if b.h[c].score >= e.score {
+			break
+		}
+		b.set(i, b.h[c])
+		i = c
+	}
+	b.set(i, e)
 }
 
 // pushTop keeps the k best candidates in a min-heap ordered by score.

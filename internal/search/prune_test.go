@@ -1,0 +1,147 @@
+package search
+
+import (
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestPruningKeepsBestK checks that MaxScore pruning returns the same best
+// k as scoring every matching document. The index is small enough that the
+// approximate shortcuts for very common terms never apply, and k is small
+// so that pruning does.
+func TestPruningKeepsBestK(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	// A Zipf-like vocabulary: a few words in many documents, most in few.
+	vocab := make([]string, 400)
+	for i := range vocab {
+		vocab[i] = "w" + strconv.Itoa(i) + "x"
+	}
+	zipf := rand.NewZipf(rand.New(rand.NewPCG(5, 6)), 1.1, 2, uint64(len(vocab)-1))
+	words := func(n int) string {
+		var b strings.Builder
+		for range n {
+			b.WriteString(vocab[zipf.Uint64()])
+			b.WriteByte(' ')
+		}
+		return b.String()
+	}
+	ix := New(Options{NoShippedSynonyms: true})
+	for i := range 900 {
+		ix.Upsert(Doc{Type: TypeArticle, ID: strconv.Itoa(i), Title: words(1 + rng.IntN(5)), Body: words(5 + rng.IntN(40)),
+			Quarantined: i%17 == 0})
+	}
+	pruned, queries := 0, 0
+	for qn := range 300 {
+		q := Query{Text: words(2 + rng.IntN(6)), Viewer: Viewer{ID: 1}}
+		ix.mu.RLock()
+		qts := ix.analyseQuery(q.Text)
+		var tAll, tTop int
+		all := ix.score(qts, q, ix.live+1, &tAll) // never full: no pruning
+		k := 1 + rng.IntN(10)
+		top := ix.score(qts, q, k, &tTop)
+		ix.mu.RUnlock()
+		if len(qts) == 0 {
+			continue
+		}
+		queries++
+		if tTop < tAll {
+			pruned++
+		}
+		want := all[:min(k, len(all))]
+		if len(top) != len(want) {
+			t.Fatalf("query %d %q k=%d: %d results, want %d", qn, q.Text, k, len(top), len(want))
+		}
+		for i := range want {
+			// Ties may come in another order; the scores must match.
+			if top[i].score != want[i].score {
+				t.Fatalf("query %d %q k=%d: result %d scores %v, want %v", qn, q.Text, k, i, top[i].score, want[i].score)
+			}
+		}
+		// The k-th best must not be beaten by any document left out.
+		if len(all) > k && len(top) == k && all[k].score > top[k-1].score {
+			t.Fatalf("query %d: a better document was pruned", qn)
+		}
+	}
+	if queries < 200 || pruned < queries/4 {
+		t.Fatalf("only %d of %d queries were pruned; the test does not exercise pruning", pruned, queries)
+	}
+	t.Logf("%d of %d queries switched to refining early", pruned, queries)
+}
+
+// TestChampionListsAgree checks the champion-list path for queries of
+// common words: every result carries its exact score, and the top 10
+// mostly agrees with exhaustive scoring.
+func TestChampionListsAgree(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	vocab := make([]string, 300)
+	for i := range vocab {
+		vocab[i] = "c" + strconv.Itoa(i) + "x"
+	}
+	zipf := rand.NewZipf(rand.New(rand.NewPCG(9, 10)), 1.05, 1, uint64(len(vocab)-1))
+	words := func(n int) string {
+		var b strings.Builder
+		for range n {
+			b.WriteString(vocab[zipf.Uint64()])
+			b.WriteByte(' ')
+		}
+		return b.String()
+	}
+	ix := New(Options{NoShippedSynonyms: true})
+	for i := range 30_000 {
+		ix.Upsert(Doc{Type: TypeArticle, ID: strconv.Itoa(i), Title: words(2 + rng.IntN(6)), Body: words(5 + rng.IntN(60)),
+			Quarantined: i%23 == 0})
+	}
+	// Replace some documents so that champion lists hold dead entries.
+	for i := range 3000 {
+		ix.Upsert(Doc{Type: TypeArticle, ID: strconv.Itoa(i * 7), Title: words(3), Body: words(20)})
+	}
+	old := champThreshold
+	t.Cleanup(func() { champThreshold = old })
+	var overlap, queries int
+	for range 200 {
+		q := Query{Text: vocab[rng.IntN(8)] + " " + vocab[rng.IntN(12)], Viewer: Viewer{ID: 1}}
+		ix.mu.RLock()
+		qts := ix.analyseQuery(q.Text)
+		var t1, t2 int
+		champThreshold = 1 << 30
+		exact := ix.score(qts, q, 200, &t1)
+		champThreshold = 1500
+		champ := ix.score(qts, q, 200, &t2)
+		ix.mu.RUnlock()
+		if len(qts) == 0 || len(ix.post[qts[0].id].docs) <= 1500 {
+			continue
+		}
+		queries++
+		byDoc := map[uint32]float64{}
+		for _, c := range exact {
+			byDoc[c.num] = c.score
+		}
+		if len(champ) != len(exact) {
+			t.Fatalf("%q: %d champion results, %d exhaustive", q.Text, len(champ), len(exact))
+		}
+		for i, c := range champ {
+			if ix.flags[c.num]&mQuarantined != 0 || ix.flags[c.num]&mAlive == 0 {
+				t.Fatalf("%q: result %d is not visible", q.Text, c.num)
+			}
+			if s, ok := byDoc[c.num]; ok && s != c.score {
+				t.Fatalf("%q: doc %d scored %v, exhaustive %v", q.Text, c.num, c.score, s)
+			}
+			if i < 10 {
+				if _, ok := byDoc[c.num]; ok && slices.IndexFunc(exact[:10], func(e candidate) bool { return e.num == c.num }) >= 0 {
+					overlap++
+				}
+			}
+		}
+	}
+	if queries < 100 {
+		t.Fatalf("only %d queries used champion lists", queries)
+	}
+	agree := float64(overlap) / float64(queries*10)
+	t.Logf("top-10 agreement with exhaustive scoring: %.3f over %d queries", agree, queries)
+	if agree < 0.9 {
+		t.Fatalf("top-10 agreement %.3f is below 0.9", agree)
+	}
+}
