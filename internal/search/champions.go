@@ -84,6 +84,36 @@ func (ix *Index) updateChampions(p *postings, num uint32, c [numFields]uint16, a
 	}
 }
 
+// buildChampions makes p's champion list from all its postings: the
+// champSize with the highest impact.
+func (ix *Index) buildChampions(p *postings, avg [numFields]float64) {
+	p.champ = make([]champion, 0, champSize)
+	for j, d := range p.docs {
+		var c [numFields]uint16
+		for f := range numFields {
+			c[f] = p.tf[f][j]
+		}
+		imp := impact(c, ix.dlen[d], avg)
+		switch {
+		case len(p.champ) < champSize:
+			p.champ = append(p.champ, champion{d, imp})
+			if len(p.champ) == champSize {
+				for i := champSize/2 - 1; i >= 0; i-- {
+					champDown(p.champ, i)
+				}
+			}
+		case imp > p.champ[0].imp:
+			p.champ[0] = champion{d, imp}
+			champDown(p.champ, 0)
+		}
+	}
+	if len(p.champ) < champSize {
+		for i := len(p.champ)/2 - 1; i >= 0; i-- {
+			champDown(p.champ, i)
+		}
+	}
+}
+
 // champDown restores the min-heap order of h below position i.
 func champDown(h []champion, i int) {
 	for {

@@ -3,6 +3,7 @@ package search
 import (
 	"reflect"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -276,8 +277,63 @@ func (ix *Index) removeLocked(num uint32) {
 	}
 	e.terms = nil
 	// Free the text; postings keep pointing at the dead number and are
-	// skipped while scoring.
+	// skipped while scoring until the index is compacted.
 	e.doc = Doc{Type: e.doc.Type, ID: e.doc.ID}
+	if dead := len(ix.docs) - ix.live; dead >= compactMin && dead > ix.live {
+		ix.compactLocked()
+	}
+}
+
+// compactMin is the number of dead documents (replaced or deleted) below
+// which the index is never compacted. Tests lower it.
+var compactMin = 10_000
+
+// compactLocked drops dead documents and their postings and renumbers the
+// live ones, keeping their order. It runs when the dead outnumber the live
+// (and there are at least compactMin), so that its cost, linear in the
+// postings, is spread over at least as many updates as there are live
+// documents.
+func (ix *Index) compactLocked() {
+	const gone = ^uint32(0)
+	remap := make([]uint32, len(ix.docs))
+	n := uint32(0)
+	for old, e := range ix.docs {
+		if !e.alive {
+			remap[old] = gone
+			continue
+		}
+		remap[old] = n
+		ix.docs[n], ix.flags[n], ix.people[n], ix.dlen[n] = e, ix.flags[old], ix.people[old], ix.dlen[old]
+		ix.byKey[e.key] = n
+		n++
+	}
+	clear(ix.docs[n:])
+	ix.docs, ix.flags, ix.people, ix.dlen = ix.docs[:n], ix.flags[:n], ix.people[:n], ix.dlen[:n]
+	avg := ix.avgLens()
+	for id := range ix.post {
+		p := &ix.post[id]
+		w := 0
+		for j, d := range p.docs {
+			if remap[d] == gone {
+				continue
+			}
+			p.docs[w] = remap[d]
+			for f := range numFields {
+				p.tf[f][w] = p.tf[f][j]
+			}
+			w++
+		}
+		p.docs = slices.Clip(p.docs[:w])
+		for f := range numFields {
+			p.tf[f] = slices.Clip(p.tf[f][:w])
+		}
+		p.champ = nil
+		if w >= champSize {
+			ix.buildChampions(p, avg)
+		}
+	}
+	// Pooled accumulators sized for the old numbering stay valid: there
+	// are fewer documents now.
 }
 
 // SetKnown replaces the organisation's vocabulary used to recognise

@@ -145,3 +145,51 @@ func TestChampionListsAgree(t *testing.T) {
 		t.Fatalf("top-10 agreement %.3f is below 0.9", agree)
 	}
 }
+
+// TestCompactionDropsDeadDocuments replaces documents until the index
+// compacts, then checks that nothing dead is left and search still finds
+// every live document by its own words.
+func TestCompactionDropsDeadDocuments(t *testing.T) {
+	old := compactMin
+	compactMin = 50
+	t.Cleanup(func() { compactMin = old })
+	ix := New(Options{NoShippedSynonyms: true})
+	for round := range 5 {
+		for i := range 60 {
+			ix.Upsert(Doc{Type: TypeArticle, ID: strconv.Itoa(i), Title: "printer jam r" + strconv.Itoa(round),
+				Body: "unique" + strconv.Itoa(i) + "z body words", Quarantined: i == 7})
+		}
+	}
+	ix.Delete(TypeArticle, "3")
+	ix.mu.RLock()
+	docs, live := len(ix.docs), ix.live
+	postings := 0
+	for _, p := range ix.post {
+		postings += len(p.docs)
+		if int(p.live) != len(p.docs) && len(ix.docs) == ix.live {
+			t.Errorf("term has %d postings, %d live, after compaction", len(p.docs), p.live)
+		}
+	}
+	ix.mu.RUnlock()
+	if live != 59 || docs > 2*live {
+		t.Fatalf("index holds %d documents for %d live: not compacted", docs, live)
+	}
+	for i := range 60 {
+		res := ix.Search(Query{Text: "unique" + strconv.Itoa(i) + "z", Viewer: Viewer{Reviewer: true}})
+		if i == 3 {
+			if slices.ContainsFunc(res.Items, func(r Result) bool { return r.ID == "3" }) {
+				t.Fatalf("deleted document found after compaction: %+v", res.Items)
+			}
+			continue
+		}
+		if len(res.Items) == 0 || res.Items[0].ID != strconv.Itoa(i) || res.Items[0].Title != "printer jam r4" {
+			t.Fatalf("search for document %d after compaction: %+v", i, res.Items)
+		}
+	}
+	if res := ix.Search(Query{Text: "unique7z", Viewer: Viewer{}}); len(res.Items) != 0 {
+		t.Fatalf("quarantined document visible after compaction: %+v", res.Items)
+	}
+	if res := ix.Search(Query{Text: "printer r4", Viewer: Viewer{}, Limit: 100}); len(res.Items) != 58 {
+		t.Fatalf("%d documents of the last round found, want 58", len(res.Items))
+	}
+}
