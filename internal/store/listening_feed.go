@@ -101,3 +101,10 @@ func (db *DB) PruneFeed(ctx context.Context, before time.Time) (int64, error) {
 	}
 	return res.RowsAffected()
 }
+
+// FeedHead returns the largest feed post id, or 0 when the feed is empty.
+func (db *DB) FeedHead(ctx context.Context) (int64, error) {
+	var id int64
+	err := db.queryRow(ctx, db.db, `SELECT COALESCE(MAX(id), 0) FROM listening_feed`).Scan(&id)
+	return id, err
+}

@@ -9,6 +9,9 @@ import (
 
 func testListeningFeed(t *testing.T, db *store.DB) {
 	now := time.Now().UTC().Truncate(time.Millisecond)
+	if head, err := db.FeedHead(ctx); err != nil || head != 0 {
+		t.Fatalf("empty feed head = %d, %v", head, err)
+	}
 	var ids []int64
 	for i, text := range []string{"vpn down", "vpn dropping", "lunch was nice"} {
 		id, fresh, err := db.AddFeedPost(ctx, store.FeedPost{Channel: "twitter", ExternalID: string(rune('a' + i)), Author: "u", Text: text,
@@ -21,6 +24,9 @@ func testListeningFeed(t *testing.T, db *store.DB) {
 	// Replayed posts are not added twice.
 	if id, fresh, err := db.AddFeedPost(ctx, store.FeedPost{Channel: "twitter", ExternalID: "b", Author: "u", Text: "again", At: now}); err != nil || fresh || id != ids[1] {
 		t.Fatalf("replayed feed post: id %d fresh %v err %v, want id %d", id, fresh, err, ids[1])
+	}
+	if head, err := db.FeedHead(ctx); err != nil || head != ids[2] {
+		t.Fatalf("feed head = %d, %v; want %d", head, err, ids[2])
 	}
 	got, err := db.FeedPostsAfter(ctx, ids[0], 10)
 	if err != nil || len(got) != 2 || got[0].ID != ids[1] || got[1].ID != ids[2] || got[0].Text != "vpn dropping" || got[0].TicketID != 11 || !got[0].At.Equal(now.Add(time.Minute)) {
