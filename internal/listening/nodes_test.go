@@ -256,6 +256,19 @@ func TestTwoNodesOneIncident(t *testing.T) {
 	if _, n, _ := nodes[1].app.DB.Tickets(context.Background(), socialdesk.TicketFilter{ParentID: waitIncident(t, nodes[1].app, tickets)[0].ID, Limit: 1}); n != len(tickets) {
 		t.Errorf("incident has %d children, want %d", n, len(tickets))
 	}
+	// Detection settings changed on one node reach the other, whichever
+	// holds the lease.
+	sys := desk.SystemContext(context.Background())
+	if err := nodes[1].app.Listening.SetConfig(sys, listening.Config{MinReports: 6, MinAuthors: 5}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for nodes[0].app.Listening.Config().MinReports != 6 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if c := nodes[0].app.Listening.Config(); c.MinReports != 6 || c.MinAuthors != 5 {
+		t.Errorf("node 1 settings after node 2 changed them: %+v", c)
+	}
 }
 
 // TestTwoNodesLeaseMovesMidBurst stops the node running detection in the

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -225,7 +226,16 @@ func (s *Service) SetConfig(ctx context.Context, c Config) error {
 	if err := s.db.PutSetting(ctx, ConfigKey, string(raw)); err != nil {
 		return err
 	}
+	s.apply(c)
+	s.desk.Audit(ctx, "listening.config", "listening", string(raw))
+	return nil
+}
+
+// apply makes c the configuration; a change of the detector's settings
+// starts it afresh.
+func (s *Service) apply(c Config) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	old := s.cfg
 	s.cfg = c
 	if old.WindowMinutes != c.WindowMinutes || old.MinReports != c.MinReports || old.MinAuthors != c.MinAuthors || old.MinChannels != c.MinChannels {
@@ -233,9 +243,23 @@ func (s *Service) SetConfig(ctx context.Context, c Config) error {
 		s.incidents = map[int64]int64{}
 		s.resync = true
 	}
-	s.mu.Unlock()
-	s.desk.Audit(ctx, "listening.config", "listening", string(raw))
-	return nil
+}
+
+// syncConfig applies the stored configuration when another node sharing
+// the database changed it.
+func (s *Service) syncConfig(ctx context.Context) {
+	raw, ok, err := s.db.Setting(ctx, ConfigKey)
+	if err != nil || !ok {
+		return
+	}
+	var c Config
+	if err := json.Unmarshal([]byte(raw), &c); err != nil {
+		return
+	}
+	c = c.withDefaults()
+	if cur := s.Config(); !reflect.DeepEqual(cur, c) {
+		s.apply(c)
+	}
 }
 
 // ReloadRules rebuilds the matcher from the stored rules.

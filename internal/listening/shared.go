@@ -45,8 +45,9 @@ func (r *feedReader) reset() {
 // node holds it, feeds the posts every node appended to the listening
 // feed to the detector. On taking the lease it rebuilds the window from
 // the feed's recent posts; reports already linked to an incident make a
-// rebuilt outage continue that incident. Without Options.Shared it returns
-// at once: Observe detects in process.
+// rebuilt outage continue that incident. Every 10 s it also applies the
+// configuration another node may have changed. Without Options.Shared it
+// returns at once: Observe detects in process.
 func (s *Service) RunDetector(ctx context.Context) {
 	if !s.opts.Shared {
 		return
@@ -56,7 +57,13 @@ func (s *Service) RunDetector(ctx context.Context) {
 	defer t.Stop()
 	r := &feedReader{}
 	r.reset()
+	var synced time.Time
 	for {
+		// Settings changed on another node reach this one within 10 s.
+		if time.Since(synced) >= 10*time.Second {
+			synced = time.Now()
+			s.syncConfig(ctx)
+		}
 		s.detectOnce(ctx, r)
 		select {
 		case <-ctx.Done():
