@@ -75,6 +75,9 @@ type Config struct {
 	// how often the digest worker checks (0 means hourly).
 	DigestSender insight.Sender
 	DigestEvery  time.Duration
+	// DetectEvery is how often the node holding the outage-detection lease
+	// reads the other nodes' posts, on PostgreSQL; 0 means 1 s.
+	DetectEvery time.Duration
 }
 
 // App is a running socialdesk.
@@ -239,10 +242,14 @@ func (a *App) addInsight() error {
 // addListening wires social listening: the ingest hook, its pages, the
 // status page and its API route; status posts are indexed for search.
 func (a *App) addListening(ctx context.Context) error {
-	l, err := listening.New(ctx, listening.Options{Desk: a.Desk, Logger: a.log, Index: a.Finder, BaseURL: a.Config.BaseURL})
+	// Several nodes may share a PostgreSQL database: outage detection then
+	// runs on the node holding its lease, over every node's posts.
+	l, err := listening.New(ctx, listening.Options{Desk: a.Desk, Logger: a.log, Index: a.Finder, BaseURL: a.Config.BaseURL,
+		Shared: a.DB.Dialect() == store.Postgres, NodeID: a.Config.NodeID, DetectEvery: a.Config.DetectEvery})
 	if err != nil {
 		return err
 	}
+	a.AddWorker(l.RunDetector)
 	pages, err := listening.NewPages(l, a.Web)
 	if err != nil {
 		return err

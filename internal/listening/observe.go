@@ -36,11 +36,23 @@ func (s *Service) Observe(ctx context.Context, msg connector.Inbound, rc connect
 	if s.support != nil {
 		cl, _ = classifyWith(s.support, s.category, s.cfg.Threshold, text)
 	}
-	out := s.det.Observe(Report{ID: rc.TicketID, Channel: msg.Channel, Author: msg.Author.ID, Text: text, At: at})
+	// With several nodes the lease holder detects outages over every
+	// node's posts (RunDetector); alone, the detector runs here.
+	var out Outcome
+	var incident int64
+	if !s.opts.Shared {
+		out = s.det.Observe(Report{ID: rc.TicketID, Channel: msg.Channel, Author: msg.Author.ID, Text: text, At: at})
+		incident = s.incidents[out.Cluster]
+	}
 	s.vol.add(msg.Channel, at, cl.SupportRequest)
 	cfg := s.cfg
-	incident := s.incidents[out.Cluster]
 	s.mu.Unlock()
+	if s.opts.Shared {
+		if _, _, err := s.db.AddFeedPost(ctx, store.FeedPost{Channel: msg.Channel, ExternalID: msg.ExternalID, Author: msg.Author.ID,
+			Text: text, TicketID: rc.TicketID, At: at}); err != nil {
+			s.log.Warn("listening: could not add post to the detection feed", "channel", msg.Channel, "err", err)
+		}
+	}
 
 	if len(rules) == 0 && !cl.SupportRequest && !out.Outage {
 		return
@@ -59,7 +71,7 @@ func (s *Service) Observe(ctx context.Context, msg connector.Inbound, rc connect
 	}
 	switch {
 	case out.Fired:
-		s.openIncident(ctx, out)
+		s.openIncident(ctx, out, nil)
 	case out.Outage && incident != 0:
 		for _, m := range out.Members {
 			s.link(ctx, incident, m.ID)
@@ -158,9 +170,11 @@ func (s *Service) DecideReply(ctx context.Context, id int64, approve bool) error
 }
 
 // openIncident opens the major incident for a cluster that became an
-// outage, links every report's ticket to it, notifies the on-call groups
-// and posts the first status update.
-func (s *Service) openIncident(ctx context.Context, out Outcome) {
+// outage, links every report's ticket (the members' IDs) to it, notifies
+// the on-call groups and posts the first status update. record, when
+// set, is called with the incident before any report is linked. It
+// returns the incident, or 0 when none could be opened.
+func (s *Service) openIncident(ctx context.Context, out Outcome, record func(incident int64)) int64 {
 	title := "Outage: " + truncate(out.Title, 120)
 	// After a restart or a settings change the detector starts afresh; an
 	// open incident about the same thing is continued, not duplicated.
@@ -168,10 +182,13 @@ func (s *Service) openIncident(ctx context.Context, out Outcome) {
 		s.mu.Lock()
 		s.incidents[out.Cluster] = id
 		s.mu.Unlock()
+		if record != nil {
+			record(id)
+		}
 		for _, m := range out.Members {
 			s.link(ctx, id, m.ID)
 		}
-		return
+		return id
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Opened automatically: %d similar reports from several people within the detection window.\n\nSample reports:\n", len(out.Members))
@@ -184,7 +201,7 @@ func (s *Service) openIncident(ctx context.Context, out Outcome) {
 	t, err := s.desk.CreateTicket(ctx, desk.NewTicket{Title: title, Description: b.String(), Impact: "high", Urgency: "high", Channel: "listening"})
 	if err != nil {
 		s.log.Error("listening: could not open major incident", "err", err)
-		return
+		return 0
 	}
 	yes := true
 	if _, err := s.desk.UpdateTicket(ctx, t.ID, socialdesk.TicketUpdate{Major: &yes}); err != nil {
@@ -193,6 +210,9 @@ func (s *Service) openIncident(ctx context.Context, out Outcome) {
 	s.mu.Lock()
 	s.incidents[out.Cluster] = t.ID
 	s.mu.Unlock()
+	if record != nil {
+		record(t.ID)
+	}
 	for _, m := range out.Members {
 		s.link(ctx, t.ID, m.ID)
 	}
@@ -208,6 +228,7 @@ func (s *Service) openIncident(ctx context.Context, out Outcome) {
 		s.log.Warn("listening: first status update", "err", err)
 	}
 	s.log.Info("major incident opened from listening", "ticket", t.Number(), "reports", len(out.Members))
+	return t.ID
 }
 
 // openIncidentLike returns an open major incident opened by listening in

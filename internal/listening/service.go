@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -128,6 +129,18 @@ type Options struct {
 	Index Indexer
 	// BaseURL is the desk's address, for links in acknowledgements.
 	BaseURL string
+	// Shared is set when several nodes share the database (PostgreSQL).
+	// Each node then appends the posts it observes to the listening feed,
+	// and outage detection runs only in RunDetector on the node holding
+	// the DetectorLease, over every node's posts. Unset (SQLite, one
+	// process), Observe runs the detector itself, in process.
+	Shared bool
+	// NodeID names this node as the lease holder; empty means a random
+	// name, so two nodes never share one.
+	NodeID string
+	// DetectEvery is how often the lease holder reads the feed; default
+	// 1 s. The lease expires five intervals after its holder stops.
+	DetectEvery time.Duration
 }
 
 // Service is social listening: it sees every inbound post (Observe),
@@ -148,7 +161,9 @@ type Service struct {
 	det       *Detector
 	incidents map[int64]int64 // detector cluster -> incident ticket
 	vol       volume
-	ackMu     sync.Mutex
+	resync    bool // shared mode: settings changed, rebuild the window
+
+	ackMu sync.Mutex
 }
 
 // ConfigKey is the setting holding Config.
@@ -158,6 +173,12 @@ const ConfigKey = "listening.config"
 func New(ctx context.Context, opts Options) (*Service, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Shared && opts.NodeID == "" {
+		opts.NodeID = desk.RandomToken(6)
+	}
+	if opts.DetectEvery <= 0 {
+		opts.DetectEvery = time.Second
 	}
 	s := &Service{desk: opts.Desk, db: opts.Desk.DB(), log: opts.Logger, opts: opts, incidents: map[int64]int64{}}
 	var cfg Config
@@ -205,16 +226,40 @@ func (s *Service) SetConfig(ctx context.Context, c Config) error {
 	if err := s.db.PutSetting(ctx, ConfigKey, string(raw)); err != nil {
 		return err
 	}
+	s.apply(c)
+	s.desk.Audit(ctx, "listening.config", "listening", string(raw))
+	return nil
+}
+
+// apply makes c the configuration; a change of the detector's settings
+// starts it afresh.
+func (s *Service) apply(c Config) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	old := s.cfg
 	s.cfg = c
 	if old.WindowMinutes != c.WindowMinutes || old.MinReports != c.MinReports || old.MinAuthors != c.MinAuthors || old.MinChannels != c.MinChannels {
 		s.det = NewDetector(s.detectorOptions())
 		s.incidents = map[int64]int64{}
+		s.resync = true
 	}
-	s.mu.Unlock()
-	s.desk.Audit(ctx, "listening.config", "listening", string(raw))
-	return nil
+}
+
+// syncConfig applies the stored configuration when another node sharing
+// the database changed it.
+func (s *Service) syncConfig(ctx context.Context) {
+	raw, ok, err := s.db.Setting(ctx, ConfigKey)
+	if err != nil || !ok {
+		return
+	}
+	var c Config
+	if err := json.Unmarshal([]byte(raw), &c); err != nil {
+		return
+	}
+	c = c.withDefaults()
+	if cur := s.Config(); !reflect.DeepEqual(cur, c) {
+		s.apply(c)
+	}
 }
 
 // ReloadRules rebuilds the matcher from the stored rules.

@@ -46,6 +46,7 @@ func Run(t *testing.T, open Opener) {
 		{"HeldThreadsAcksOutbound", testHeldAndThreads},
 		{"Insight", testInsight},
 		{"Listening", testListening},
+		{"ListeningFeed", testListeningFeed},
 		{"Migrate twice", func(t *testing.T, db *store.DB) {
 			if err := db.Migrate(context.Background()); err != nil {
 				t.Fatalf("second migrate: %v", err)

@@ -1,0 +1,110 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// FeedPost is one new post observed by a node, waiting for the node that
+// runs outage detection (see listening_feed in the migrations).
+type FeedPost struct {
+	ID         int64
+	Channel    string
+	ExternalID string
+	Author     string
+	Text       string // already redacted
+	TicketID   int64
+	At         time.Time
+	// IncidentID is the major incident the post was linked to, or 0.
+	IncidentID int64
+}
+
+// AddFeedPost appends a post to the listening feed. A post already there
+// (same channel and external id) is not added again: fresh is false.
+func (db *DB) AddFeedPost(ctx context.Context, p FeedPost) (id int64, fresh bool, err error) {
+	id, err = db.insert(ctx, db.w, `INSERT INTO listening_feed (channel, external_id, author, text, ticket_id, at, incident_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel, external_id) DO NOTHING`,
+		p.Channel, p.ExternalID, p.Author, p.Text, p.TicketID, toMicros(p.At), p.IncidentID)
+	if err == nil {
+		return id, true, nil
+	}
+	if err != sql.ErrNoRows {
+		return 0, false, err
+	}
+	err = db.queryRow(ctx, db.db, `SELECT id FROM listening_feed WHERE channel = ? AND external_id = ?`, p.Channel, p.ExternalID).Scan(&id)
+	return id, false, err
+}
+
+const feedColumns = `id, channel, external_id, author, text, ticket_id, at, incident_id`
+
+// FeedPostsAfter returns up to limit posts with an id above after, in id
+// order. Ids are assigned when a row is inserted, not when it commits, so
+// with concurrent writers a smaller id can appear later; readers that
+// must see every row re-read from the first id they have not seen.
+func (db *DB) FeedPostsAfter(ctx context.Context, after int64, limit int) ([]FeedPost, error) {
+	return db.feedPosts(ctx, `SELECT `+feedColumns+` FROM listening_feed WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
+}
+
+// FeedPostsSince returns up to limit posts sent at or after since, oldest
+// first.
+func (db *DB) FeedPostsSince(ctx context.Context, since time.Time, limit int) ([]FeedPost, error) {
+	return db.feedPosts(ctx, `SELECT `+feedColumns+` FROM listening_feed WHERE at >= ? ORDER BY at, id LIMIT ?`, toMicros(since), limit)
+}
+
+func (db *DB) feedPosts(ctx context.Context, q string, args ...any) ([]FeedPost, error) {
+	rows, err := db.query(ctx, db.db, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []FeedPost
+	for rows.Next() {
+		var p FeedPost
+		var at int64
+		if err := rows.Scan(&p.ID, &p.Channel, &p.ExternalID, &p.Author, &p.Text, &p.TicketID, &at, &p.IncidentID); err != nil {
+			return nil, err
+		}
+		p.At = fromMicros(at)
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// SetFeedIncident records that the feed posts ids were linked to a major
+// incident.
+func (db *DB) SetFeedIncident(ctx context.Context, incidentID int64, ids []int64) error {
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		var b strings.Builder
+		for i, id := range ids[:n] {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(strconv.FormatInt(id, 10))
+		}
+		if _, err := db.exec(ctx, db.w, `UPDATE listening_feed SET incident_id = ? WHERE id IN (`+b.String()+`)`, incidentID); err != nil {
+			return err
+		}
+		ids = ids[n:]
+	}
+	return nil
+}
+
+// PruneFeed deletes feed posts sent before a time and returns how many.
+func (db *DB) PruneFeed(ctx context.Context, before time.Time) (int64, error) {
+	res, err := db.exec(ctx, db.w, `DELETE FROM listening_feed WHERE at < ?`, toMicros(before))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// FeedHead returns the largest feed post id, or 0 when the feed is empty.
+func (db *DB) FeedHead(ctx context.Context) (int64, error) {
+	var id int64
+	err := db.queryRow(ctx, db.db, `SELECT COALESCE(MAX(id), 0) FROM listening_feed`).Scan(&id)
+	return id, err
+}

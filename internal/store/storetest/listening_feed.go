@@ -1,0 +1,51 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/socialdesk/socialdesk/internal/store"
+)
+
+func testListeningFeed(t *testing.T, db *store.DB) {
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	if head, err := db.FeedHead(ctx); err != nil || head != 0 {
+		t.Fatalf("empty feed head = %d, %v", head, err)
+	}
+	var ids []int64
+	for i, text := range []string{"vpn down", "vpn dropping", "lunch was nice"} {
+		id, fresh, err := db.AddFeedPost(ctx, store.FeedPost{Channel: "twitter", ExternalID: string(rune('a' + i)), Author: "u", Text: text,
+			TicketID: int64(10 + i), At: now.Add(time.Duration(i) * time.Minute)})
+		if err != nil || !fresh {
+			t.Fatalf("add feed post %d: %v %v", i, fresh, err)
+		}
+		ids = append(ids, id)
+	}
+	// Replayed posts are not added twice.
+	if id, fresh, err := db.AddFeedPost(ctx, store.FeedPost{Channel: "twitter", ExternalID: "b", Author: "u", Text: "again", At: now}); err != nil || fresh || id != ids[1] {
+		t.Fatalf("replayed feed post: id %d fresh %v err %v, want id %d", id, fresh, err, ids[1])
+	}
+	if head, err := db.FeedHead(ctx); err != nil || head != ids[2] {
+		t.Fatalf("feed head = %d, %v; want %d", head, err, ids[2])
+	}
+	got, err := db.FeedPostsAfter(ctx, ids[0], 10)
+	if err != nil || len(got) != 2 || got[0].ID != ids[1] || got[1].ID != ids[2] || got[0].Text != "vpn dropping" || got[0].TicketID != 11 || !got[0].At.Equal(now.Add(time.Minute)) {
+		t.Fatalf("posts after %d = %+v, %v", ids[0], got, err)
+	}
+	if got, _ := db.FeedPostsAfter(ctx, 0, 1); len(got) != 1 || got[0].ID != ids[0] {
+		t.Fatalf("limit 1 = %+v", got)
+	}
+	if err := db.SetFeedIncident(ctx, 99, ids[:2]); err != nil {
+		t.Fatal(err)
+	}
+	got, err = db.FeedPostsSince(ctx, now.Add(time.Second), 10)
+	if err != nil || len(got) != 2 || got[0].ID != ids[1] || got[0].IncidentID != 99 || got[1].IncidentID != 0 {
+		t.Fatalf("posts since = %+v, %v", got, err)
+	}
+	if n, err := db.PruneFeed(ctx, now.Add(90*time.Second)); err != nil || n != 2 {
+		t.Fatalf("pruned %d, %v; want 2", n, err)
+	}
+	if got, _ := db.FeedPostsAfter(ctx, 0, 10); len(got) != 1 || got[0].ID != ids[2] {
+		t.Fatalf("after prune = %+v", got)
+	}
+}
