@@ -429,7 +429,9 @@ func (a *App) escalationLoop(ctx context.Context) {
 	defer t.Stop()
 	holder := a.Config.NodeID
 	if holder == "" {
-		holder = "single"
+		// Nodes sharing PostgreSQL without NATS have no node id; each
+		// needs its own name for the lease to mean anything.
+		holder = "node-" + desk.RandomToken(6)
 	}
 	for {
 		// With several nodes, one holds the lease and runs the scan; the
