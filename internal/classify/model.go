@@ -371,8 +371,13 @@ func (m *Model) Predict(text string) Prediction {
 	if len(m.labels) == 0 {
 		return Prediction{}
 	}
-	probs := make([]float64, len(m.labels))
-	m.logits(m.feat.vectorize(text), 1, probs)
+	var buf [8]float64
+	probs := buf[:0]
+	if len(m.labels) > len(buf) {
+		probs = make([]float64, len(m.labels))
+	}
+	probs = probs[:len(m.labels)]
+	m.scores(text, probs)
 	softmax(probs)
 	return makePrediction(m.labels, probs)
 }

@@ -1,0 +1,150 @@
+package classify
+
+import (
+	"math"
+	"path/filepath"
+	"testing"
+)
+
+// predictReference is the straightforward prediction path: build the
+// sorted unit-length vector as training does, then take the dot product.
+// Model.Predict must agree with it.
+func (m *Model) predictReference(text string) Prediction {
+	probs := make([]float64, len(m.labels))
+	m.logits(m.feat.vectorize(text), 1, probs)
+	softmax(probs)
+	return makePrediction(m.labels, probs)
+}
+
+// appendCharGramsSlow is the direct form of appendCharGrams (the code before
+// the one-pass version), hashing each
+// n-gram separately. Tests check that both produce the same hashes.
+func (f featurizer) appendCharGramsSlow(hashes []uint32, w string) []uint32 {
+	var offBuf [64]int
+	offs := offBuf[:0]
+	for i := range w {
+		offs = append(offs, i)
+	}
+	offs = append(offs, len(w))
+	n := len(offs) - 1
+	total := n + 2
+	for size := f.charMin; size <= f.charMax; size++ {
+		if size > total {
+			break
+		}
+		for start := 0; start+size <= total; start++ {
+			h := hashByte(hashByte(fnvOffset, nsChar), byte(size))
+			end := start + size
+			if start == 0 {
+				h = hashByte(h, ' ')
+			}
+			lo := max(start-1, 0)
+			hi := min(end-1, n)
+			h = hashStr(h, w[offs[lo]:offs[hi]])
+			if end == total {
+				h = hashByte(h, ' ')
+			}
+			hashes = append(hashes, uint32(h)&f.mask)
+		}
+	}
+	return hashes
+}
+
+func TestCharGramsMatchDirectHashing(t *testing.T) {
+	words := []string{"a", "ab", "printer", "don", "über", "naïveté", "😡", "x_y", "supercalifragilistic"}
+	for _, r := range [][2]int{{2, 5}, {1, 1}, {1, 8}, {3, 4}, {5, 5}} {
+		f := featurizer{mask: 1<<20 - 1, charMin: r[0], charMax: r[1]}
+		for _, w := range words {
+			got := f.appendCharGrams(nil, w)
+			want := f.appendCharGramsSlow(nil, w)
+			sortHashes(got)
+			sortHashes(want)
+			if len(got) != len(want) {
+				t.Fatalf("%q %v: %d hashes, want %d", w, r, len(got), len(want))
+			}
+			for i := range got {
+				if got[i] != want[i] {
+					t.Fatalf("%q %v: hashes differ at %d", w, r, i)
+				}
+			}
+		}
+	}
+}
+
+// TestPredictMatchesReference checks that the fast prediction path gives
+// the same probabilities as building the sorted vector, for every option
+// layout (split word/char blocks, joint, words only, negation, several
+// labels).
+func TestPredictMatchesReference(t *testing.T) {
+	ex := toyExamples()
+	texts := []string{"", "!!!", "my printer is broken again!!", "thanks for the great service 😍",
+		"not working not working not working", "@acme http://x.co why???", "the the the the the the the the"}
+	for _, e := range ex {
+		texts = append(texts, e.Text)
+	}
+	if data := sharedDataDirOrEmpty(t); data != "" {
+		dev := loadExamples(t, filepath.Join(data, "complaints", "dev.csv"), "text", "label")
+		ex = dev
+		for _, e := range dev {
+			texts = append(texts, e.Text)
+		}
+	}
+	multi := make([]Example, len(ex))
+	for i, e := range ex {
+		multi[i] = Example{Text: e.Text, Label: string(rune('a' + i%3))}
+	}
+	joint := DefaultOptions()
+	joint.CharWeight = 0
+	neg := DefaultOptions()
+	neg.Negation = true
+	small := DefaultOptions()
+	small.HashBits = 12
+	cases := []struct {
+		name string
+		ex   []Example
+		opts Options
+	}{
+		{"default", ex, DefaultOptions()},
+		{"tickets", ex, TicketOptions()},
+		{"joint", ex, joint},
+		{"negation", ex, neg},
+		{"collisions", ex, small},
+		{"three labels", multi, DefaultOptions()},
+	}
+	for _, c := range cases {
+		c.opts.Epochs = 2
+		m, err := Train(c.ex, c.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, text := range texts {
+			got, want := m.Predict(text), m.predictReference(text)
+			for l, p := range want.Scores {
+				if math.Abs(got.Scores[l]-p) > 1e-6 {
+					t.Fatalf("%s: %q: P(%s) = %v, reference %v", c.name, text, l, got.Scores[l], p)
+				}
+			}
+			if got.Label != want.Label && math.Abs(got.Score-want.Score) > 1e-6 {
+				t.Fatalf("%s: %q: label %s, reference %s", c.name, text, got.Label, want.Label)
+			}
+		}
+	}
+}
+
+// BenchmarkPredictReference measures the straightforward path (sorted
+// vector, then dot product) on the same posts as BenchmarkPredict, as the
+// baseline for the fast path.
+func BenchmarkPredictReference(b *testing.B) {
+	train, posts := benchPosts(b)
+	m, err := Train(train, DefaultOptions())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		m.predictReference(posts[i%len(posts)])
+		i++
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "posts/s")
+}
