@@ -57,7 +57,7 @@ func appendTokens(toks []token, text string) []token {
 		switch {
 		case unicode.IsSpace(r):
 			i += size
-		case strings.HasPrefix(text[i:], "http://") || strings.HasPrefix(text[i:], "https://") || strings.HasPrefix(text[i:], "www."):
+		case (r == 'h' || r == 'w') && (strings.HasPrefix(text[i:], "http://") || strings.HasPrefix(text[i:], "https://") || strings.HasPrefix(text[i:], "www.")):
 			j := i
 			for j < len(text) {
 				r2, s2 := utf8.DecodeRuneInString(text[j:])
@@ -118,14 +118,29 @@ func runeAt(s string, i int) rune {
 }
 
 func isWordRune(r rune) bool {
-	return unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_'
+	if r < utf8.RuneSelf {
+		return asciiWord[r]
+	}
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
 }
+
+// asciiWord marks the ASCII letters, digits and underscore.
+var asciiWord = func() (t [utf8.RuneSelf]bool) {
+	for c := range t {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_'
+	}
+	return t
+}()
 
 // scanWord returns the end of the word starting at i. Apostrophes and
 // internal dots or commas between digits are part of a word.
 func scanWord(s string, i int) int {
 	j := i
 	for j < len(s) {
+		if c := s[j]; c < utf8.RuneSelf && asciiWord[c] {
+			j++
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(s[j:])
 		if isWordRune(r) {
 			j += size
@@ -151,17 +166,19 @@ func scanWord(s string, i int) int {
 // wordToken normalises a raw word: numbers become "<num>" and apostrophes
 // are removed.
 func wordToken(w string) token {
-	digits := true
+	digits, apostrophe := true, false
 	for _, r := range w {
-		if !unicode.IsDigit(r) && r != '.' && r != ',' && r != ':' {
+		switch {
+		case r == '\'' || r == '’':
+			apostrophe, digits = true, false
+		case digits && !unicode.IsDigit(r) && r != '.' && r != ',' && r != ':':
 			digits = false
-			break
 		}
 	}
 	if digits {
 		return token{text: tokNumber}
 	}
-	if strings.ContainsAny(w, "'’") {
+	if apostrophe {
 		w = strings.Map(func(r rune) rune {
 			if r == '\'' || r == '’' {
 				return -1

@@ -168,6 +168,9 @@ type Model struct {
 	// w holds the weights row-major by feature: w[f*k+c] for class c.
 	w []float32
 	b []float64
+	// sparse is the compact copy of w that Predict reads; it is rebuilt
+	// whenever w changes.
+	sparse sparseWeights
 	// steps counts SGD updates so far; it drives the learning rate decay
 	// and continues across Update calls.
 	steps int64
@@ -213,6 +216,7 @@ func Train(examples []Example, opts Options) (*Model, error) {
 		}
 	}
 	m.sgd(vecs, ys, weights, opts.Epochs, opts.Seed)
+	m.sparse = newSparseWeights(m.w, len(labels))
 	return m, nil
 }
 
@@ -434,5 +438,6 @@ func (m *Model) Update(examples []Example, epochs int) error {
 		weights[i] = 1
 	}
 	m.sgd(vecs, ys, weights, epochs, m.opts.Seed)
+	m.sparse = newSparseWeights(m.w, len(m.labels))
 	return nil
 }

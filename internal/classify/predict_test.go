@@ -4,6 +4,7 @@ import (
 	"math"
 	"path/filepath"
 	"testing"
+	"unicode"
 )
 
 // predictReference is the straightforward prediction path: build the
@@ -117,16 +118,35 @@ func TestPredictMatchesReference(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, text := range texts {
-			got, want := m.Predict(text), m.predictReference(text)
-			for l, p := range want.Scores {
-				if math.Abs(got.Scores[l]-p) > 1e-6 {
-					t.Fatalf("%s: %q: P(%s) = %v, reference %v", c.name, text, l, got.Scores[l], p)
-				}
+		checkAgainstReference(t, c.name, m, texts)
+		// The compact weights Predict reads must follow Update and decoding.
+		if err := m.Update([]Example{{Text: texts[2], Label: c.ex[0].Label}, {Text: texts[3], Label: c.ex[1].Label}}, 3); err != nil {
+			t.Fatal(err)
+		}
+		checkAgainstReference(t, c.name+" updated", m, texts)
+		blob, err := m.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var d Model
+		if err := d.UnmarshalBinary(blob); err != nil {
+			t.Fatal(err)
+		}
+		checkAgainstReference(t, c.name+" decoded", &d, texts)
+	}
+}
+
+func checkAgainstReference(t *testing.T, name string, m *Model, texts []string) {
+	t.Helper()
+	for _, text := range texts {
+		got, want := m.Predict(text), m.predictReference(text)
+		for l, p := range want.Scores {
+			if math.Abs(got.Scores[l]-p) > 1e-6 {
+				t.Fatalf("%s: %q: P(%s) = %v, reference %v", name, text, l, got.Scores[l], p)
 			}
-			if got.Label != want.Label && math.Abs(got.Score-want.Score) > 1e-6 {
-				t.Fatalf("%s: %q: label %s, reference %s", c.name, text, got.Label, want.Label)
-			}
+		}
+		if got.Label != want.Label && math.Abs(got.Score-want.Score) > 1e-6 {
+			t.Fatalf("%s: %q: label %s, reference %s", name, text, got.Label, want.Label)
 		}
 	}
 }
@@ -147,4 +167,57 @@ func BenchmarkPredictReference(b *testing.B) {
 		i++
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "posts/s")
+}
+
+// featureFingerprint hashes the feature vectors of texts under the
+// default and the ticket options: indices and float32 bits of every value.
+func featureFingerprint(texts []string) uint64 {
+	h := uint64(fnvOffset)
+	for _, o := range []Options{DefaultOptions(), TicketOptions()} {
+		f := o.featurizer()
+		for _, t := range texts {
+			v := f.vectorize(t)
+			for i, x := range v.idx {
+				h = (h ^ uint64(x)) * fnvPrime
+				h = (h ^ uint64(math.Float32bits(v.val[i]))) * fnvPrime
+			}
+			h = (h ^ 0xff) * fnvPrime
+		}
+	}
+	return h
+}
+
+// featureFingerprintV1 is featureFingerprint of the texts below, computed
+// with the code that introduced FormatVersion 1. Speed-ups of the tokenizer
+// and hashing must keep it; a deliberate change of the features must bump
+// FormatVersion and record the new fingerprint.
+const featureFingerprintV1 = 9807762977132023938
+
+func TestFeaturesUnchanged(t *testing.T) {
+	data := sharedDataDirOrEmpty(t)
+	if data == "" {
+		t.Skip("shared data not available")
+	}
+	var texts []string
+	for _, spec := range [][3]string{
+		{filepath.Join(data, "complaints", "dev.csv"), "text", "label"},
+		{filepath.Join(data, "twitter-support", "spotify-requests.csv"), "text", "author_id"},
+		{filepath.Join(data, "tickets", "dev.csv"), "title+body", "category"},
+	} {
+		for _, e := range loadExamples(t, spec[0], spec[1], spec[2]) {
+			texts = append(texts, e.Text)
+		}
+	}
+	if got := featureFingerprint(texts); got != featureFingerprintV1 || FormatVersion != 1 {
+		t.Fatalf("feature fingerprint %d (format version %d), want %d for version 1: the features changed; bump FormatVersion and record the new fingerprint", got, FormatVersion, uint64(featureFingerprintV1))
+	}
+}
+
+func TestIsWordRuneASCII(t *testing.T) {
+	for r := rune(0); r < 0x300; r++ {
+		want := unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_'
+		if got := isWordRune(r); got != want {
+			t.Fatalf("isWordRune(%q) = %v, want %v", r, got, want)
+		}
+	}
 }

@@ -213,6 +213,7 @@ func (m *Model) UnmarshalBinary(data []byte) error {
 	if len(r.buf) != 0 {
 		return fmt.Errorf("classify: decoding model: %d trailing bytes", len(r.buf))
 	}
-	*m = Model{opts: o, feat: o.featurizer(), labels: labels, index: index, w: w, b: b, steps: steps}
+	*m = Model{opts: o, feat: o.featurizer(), labels: labels, index: index, w: w, b: b, steps: steps,
+		sparse: newSparseWeights(w, k)}
 	return nil
 }
