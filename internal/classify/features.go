@@ -201,6 +201,7 @@ const (
 	nsBigr = 2
 	nsChar = 3
 	nsNeg  = 4
+	nsCue  = 5
 )
 
 // Hash states after the namespace byte, computed once.
@@ -209,6 +210,7 @@ var (
 	hashBigrNS = hashByte(fnvOffset, nsBigr)
 	hashCharNS = hashByte(fnvOffset, nsChar)
 	hashNegNS  = hashByte(fnvOffset, nsNeg)
+	hashCueNS  = hashByte(fnvOffset, nsCue)
 )
 
 func hashStr(h uint64, s string) uint64 {
@@ -238,6 +240,7 @@ type featurizer struct {
 	charMin    int
 	charMax    int
 	negation   bool
+	cues       bool
 	charWeight float64
 }
 
@@ -248,6 +251,7 @@ func newFeaturizer(o Options) featurizer {
 		charMin:    o.CharMin,
 		charMax:    o.CharMax,
 		negation:   o.Negation,
+		cues:       o.Cues,
 		charWeight: o.CharWeight,
 	}
 }
@@ -316,6 +320,9 @@ func (f featurizer) appendFeatures(toks []token, words, chars []uint32) ([]uint3
 				words = f.appendCharGrams(words, t.text)
 			}
 		}
+	}
+	if f.cues {
+		words = f.appendCues(words, toks)
 	}
 	return words, chars
 }

@@ -65,6 +65,10 @@ type Options struct {
 	// Negation marks the three words after a negator ("not", "don't", ...)
 	// so they become distinct features.
 	Negation bool
+	// Cues adds features shared by the words of general word lists
+	// (negative and positive sentiment, intensifiers, time expressions,
+	// first person, negators, problem and request words); see cues.go.
+	Cues bool
 	// Epochs is the number of passes over the training data.
 	Epochs int
 	// Lambda is the L2 regularisation strength.
@@ -92,6 +96,7 @@ func DefaultOptions() Options {
 		CharMax:        5,
 		CharWeight:     1,
 		Negation:       false,
+		Cues:           true,
 		Epochs:         10,
 		Lambda:         1e-5,
 		LearningRate:   0.5,
@@ -103,12 +108,14 @@ func DefaultOptions() Options {
 
 // TicketOptions returns the settings chosen by cross-validation for long,
 // preprocessed help-desk tickets (title and body): word n-grams alone do as
-// well as character n-grams at a fraction of the cost, and weight
-// averaging hurts the rare urgency and impact codes.
+// well as character n-grams at a fraction of the cost, weight averaging
+// hurts the rare urgency and impact codes, and the word-list cues (made for
+// short posts) slightly lower urgency and impact.
 func TicketOptions() Options {
 	o := DefaultOptions()
 	o.NoCharGrams = true
 	o.Average = false
+	o.Cues = false
 	return o
 }
 
