@@ -1,8 +1,11 @@
 package classify
 
 import (
+	"fmt"
 	"math"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"unicode"
 )
@@ -230,5 +233,41 @@ func TestIsWordRuneASCII(t *testing.T) {
 		if got := isWordRune(r); got != want {
 			t.Fatalf("isWordRune(%q) = %v, want %v", r, got, want)
 		}
+	}
+}
+
+// TestConcurrentPredict runs Predict from several goroutines sharing the
+// pooled buffers; each result must equal the one computed alone. Run it
+// with -race.
+func TestConcurrentPredict(t *testing.T) {
+	m, err := Train(toyExamples(), DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := []string{"my vpn is broken again!!", "lovely sunny day in the park", "", "why does outlook keep crashing?",
+		strings.Repeat("long long text ", 800)}
+	want := make([]Prediction, len(texts))
+	for i, text := range texts {
+		want[i] = m.Predict(text)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 8)
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := range 200 {
+				i := (g + n) % len(texts)
+				if got := m.Predict(texts[i]); got.Label != want[i].Label || got.Score != want[i].Score {
+					errs <- fmt.Sprintf("%q: %+v, alone %+v", texts[i], got, want[i])
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Fatal(e)
 	}
 }
