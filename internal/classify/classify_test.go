@@ -188,6 +188,10 @@ func TestSerialisationRoundTrip(t *testing.T) {
 		t.Fatalf("options changed: %+v vs %+v", back.Options(), m.Options())
 	}
 	bad := slices.Clone(blob)
+	bad[4] = FormatVersion - 1
+	if err := back.UnmarshalBinary(bad); err == nil || !strings.Contains(err.Error(), "retrain") {
+		t.Fatalf("blob of the previous version accepted or unclear error: %v", err)
+	}
 	bad[4] = FormatVersion + 1
 	if err := back.UnmarshalBinary(bad); err == nil || !strings.Contains(err.Error(), "version") {
 		t.Fatalf("wrong version accepted: %v", err)

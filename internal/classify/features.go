@@ -44,15 +44,20 @@ func isNegator(w string) bool {
 // as single-rune tokens. Apostrophes inside words are dropped so that
 // "don't" and "dont" are the same word.
 func tokenize(text string) []token {
+	return appendTokens(make([]token, 0, len(text)/4+1), text)
+}
+
+// appendTokens is tokenize appending to toks, so that callers can reuse a
+// buffer.
+func appendTokens(toks []token, text string) []token {
 	text = strings.ToLower(text)
-	toks := make([]token, 0, len(text)/4+1)
 	i := 0
 	for i < len(text) {
 		r, size := utf8.DecodeRuneInString(text[i:])
 		switch {
 		case unicode.IsSpace(r):
 			i += size
-		case strings.HasPrefix(text[i:], "http://") || strings.HasPrefix(text[i:], "https://") || strings.HasPrefix(text[i:], "www."):
+		case (r == 'h' || r == 'w') && (strings.HasPrefix(text[i:], "http://") || strings.HasPrefix(text[i:], "https://") || strings.HasPrefix(text[i:], "www.")):
 			j := i
 			for j < len(text) {
 				r2, s2 := utf8.DecodeRuneInString(text[j:])
@@ -113,14 +118,29 @@ func runeAt(s string, i int) rune {
 }
 
 func isWordRune(r rune) bool {
-	return unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_'
+	if r < utf8.RuneSelf {
+		return asciiWord[r]
+	}
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
 }
+
+// asciiWord marks the ASCII letters, digits and underscore.
+var asciiWord = func() (t [utf8.RuneSelf]bool) {
+	for c := range t {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_'
+	}
+	return t
+}()
 
 // scanWord returns the end of the word starting at i. Apostrophes and
 // internal dots or commas between digits are part of a word.
 func scanWord(s string, i int) int {
 	j := i
 	for j < len(s) {
+		if c := s[j]; c < utf8.RuneSelf && asciiWord[c] {
+			j++
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(s[j:])
 		if isWordRune(r) {
 			j += size
@@ -146,17 +166,19 @@ func scanWord(s string, i int) int {
 // wordToken normalises a raw word: numbers become "<num>" and apostrophes
 // are removed.
 func wordToken(w string) token {
-	digits := true
+	digits, apostrophe := true, false
 	for _, r := range w {
-		if !unicode.IsDigit(r) && r != '.' && r != ',' && r != ':' {
+		switch {
+		case r == '\'' || r == '’':
+			apostrophe, digits = true, false
+		case digits && !unicode.IsDigit(r) && r != '.' && r != ',' && r != ':':
 			digits = false
-			break
 		}
 	}
 	if digits {
 		return token{text: tokNumber}
 	}
-	if strings.ContainsAny(w, "'’") {
+	if apostrophe {
 		w = strings.Map(func(r rune) rune {
 			if r == '\'' || r == '’' {
 				return -1
@@ -179,6 +201,16 @@ const (
 	nsBigr = 2
 	nsChar = 3
 	nsNeg  = 4
+	nsCue  = 5
+)
+
+// Hash states after the namespace byte, computed once.
+var (
+	hashWordNS = hashByte(fnvOffset, nsWord)
+	hashBigrNS = hashByte(fnvOffset, nsBigr)
+	hashCharNS = hashByte(fnvOffset, nsChar)
+	hashNegNS  = hashByte(fnvOffset, nsNeg)
+	hashCueNS  = hashByte(fnvOffset, nsCue)
 )
 
 func hashStr(h uint64, s string) uint64 {
@@ -208,6 +240,7 @@ type featurizer struct {
 	charMin    int
 	charMax    int
 	negation   bool
+	cues       bool
 	charWeight float64
 }
 
@@ -218,19 +251,38 @@ func newFeaturizer(o Options) featurizer {
 		charMin:    o.CharMin,
 		charMax:    o.CharMax,
 		negation:   o.Negation,
+		cues:       o.Cues,
 		charWeight: o.CharWeight,
 	}
+}
+
+// split reports whether word and character features are normalised
+// separately (CharWeight > 0) rather than together.
+func (f featurizer) split() bool {
+	return f.charWeight > 0 && f.charMax > 0
 }
 
 // vectorize extracts hashed features from text, applies sublinear term
 // frequency (1 + ln tf) and normalises the vector to unit L2 length.
 func (f featurizer) vectorize(text string) vector {
 	toks := tokenize(text)
-	hashes := make([]uint32, 0, 8*len(toks)+8)
+	words := make([]uint32, 0, 8*len(toks)+8)
 	var chars []uint32
-	if f.charWeight > 0 && f.charMax > 0 {
+	if f.split() {
 		chars = make([]uint32, 0, 16*len(toks))
 	}
+	words, chars = f.appendFeatures(toks, words, chars)
+	if !f.split() {
+		return normalise(words)
+	}
+	return combine(normalise(words), normalise(chars), float32(f.charWeight))
+}
+
+// appendFeatures appends the hashed features of toks: word n-grams to
+// words, and character n-grams to chars when f.split() or else to words.
+// Hashes may repeat; the caller counts them.
+func (f featurizer) appendFeatures(toks []token, words, chars []uint32) ([]uint32, []uint32) {
+	split := f.split()
 	prev := ""
 	negLeft := 0
 	for _, t := range toks {
@@ -243,16 +295,16 @@ func (f featurizer) vectorize(text string) vector {
 			negLeft = 0
 		}
 		if f.wordNGrams >= 1 {
-			h := hashByte(fnvOffset, nsWord)
+			h := hashWordNS
 			if negLeft > 0 && t.word {
-				h = hashByte(fnvOffset, nsNeg)
+				h = hashNegNS
 			}
-			hashes = append(hashes, uint32(hashStr(h, t.text))&f.mask)
+			words = append(words, uint32(hashStr(h, t.text))&f.mask)
 		}
 		if f.wordNGrams >= 2 && prev != "" {
-			h := hashStr(hashByte(fnvOffset, nsBigr), prev)
+			h := hashStr(hashBigrNS, prev)
 			h = hashByte(h, ' ')
-			hashes = append(hashes, uint32(hashStr(h, t.text))&f.mask)
+			words = append(words, uint32(hashStr(h, t.text))&f.mask)
 		}
 		prev = t.text
 		if negLeft > 0 && t.word {
@@ -262,17 +314,17 @@ func (f featurizer) vectorize(text string) vector {
 			negLeft = 3
 		}
 		if t.word && f.charMax > 0 {
-			if chars != nil {
+			if split {
 				chars = f.appendCharGrams(chars, t.text)
 			} else {
-				hashes = f.appendCharGrams(hashes, t.text)
+				words = f.appendCharGrams(words, t.text)
 			}
 		}
 	}
-	if chars == nil {
-		return normalise(hashes)
+	if f.cues {
+		words = f.appendCues(words, toks)
 	}
-	return combine(normalise(hashes), normalise(chars), float32(f.charWeight))
+	return words, chars
 }
 
 // combine adds a and b scaled by wb, both sorted by index, and scales the
@@ -308,35 +360,100 @@ func combine(a, b vector, wb float32) vector {
 }
 
 // appendCharGrams adds the character n-grams of " word " (padded with
-// spaces marking the word boundaries) for n in [charMin, charMax].
+// spaces marking the word boundaries) for n in [charMin, charMax]. The
+// n-grams that start at the same position share their bytes, so their
+// hashes are computed side by side in one pass (independent multiply
+// chains), which gives the same hashes as hashing each n-gram alone.
 func (f featurizer) appendCharGrams(hashes []uint32, w string) []uint32 {
+	if f.charMin == 2 && f.charMax == 5 && len(w) <= 62 {
+		var pad [64]byte
+		pad[0] = ' '
+		ascii := true
+		for i := 0; i < len(w); i++ {
+			c := w[i]
+			ascii = ascii && c < utf8.RuneSelf
+			pad[i+1] = c
+		}
+		pad[len(w)+1] = ' '
+		if ascii {
+			return f.appendCharGrams25(hashes, pad[:len(w)+2])
+		}
+	}
 	var offBuf [64]int
 	offs := offBuf[:0]
-	// Rune start offsets within the padded word; the padding spaces are
-	// virtual: position 0 and len(runes)+1.
+	// Rune start offsets within w. In the padded word, position 0 and
+	// position n+1 are the (virtual) spaces and position p in 1..n is
+	// rune p-1 of w.
 	for i := range w {
 		offs = append(offs, i)
 	}
 	offs = append(offs, len(w))
-	n := len(offs) - 1 // runes in w
-	total := n + 2     // with padding
+	n := len(offs) - 1    // runes in w
+	total := n + 2        // with padding
+	var seed, h [9]uint64 // charMax is at most 8
 	for size := f.charMin; size <= f.charMax; size++ {
-		if size > total {
-			break
+		seed[size] = hashByte(hashCharNS, byte(size))
+	}
+	for start := 0; start+f.charMin <= total; start++ {
+		maxLen := min(f.charMax, total-start)
+		copy(h[f.charMin:maxLen+1], seed[f.charMin:maxLen+1])
+		for l := 1; l <= maxLen; l++ {
+			// Feed padded position p to every n-gram at least l long.
+			p := start + l - 1
+			from := max(l, f.charMin)
+			if p == 0 || p == total-1 {
+				for size := from; size <= maxLen; size++ {
+					h[size] = hashByte(h[size], ' ')
+				}
+			} else {
+				seg := w[offs[p-1]:offs[p]]
+				for size := from; size <= maxLen; size++ {
+					h[size] = hashStr(h[size], seg)
+				}
+			}
+			if l >= f.charMin {
+				hashes = append(hashes, uint32(h[l])&f.mask)
+			}
 		}
-		for start := 0; start+size <= total; start++ {
-			h := hashByte(hashByte(fnvOffset, nsChar), byte(size))
-			end := start + size
-			if start == 0 {
-				h = hashByte(h, ' ')
+	}
+	return hashes
+}
+
+// Hash states after the namespace byte and the size byte of character
+// n-grams of 2 to 5 characters.
+var (
+	hashChar2 = hashByte(hashCharNS, 2)
+	hashChar3 = hashByte(hashCharNS, 3)
+	hashChar4 = hashByte(hashCharNS, 4)
+	hashChar5 = hashByte(hashCharNS, 5)
+)
+
+// appendCharGrams25 is appendCharGrams for the default 2..5 range and an
+// ASCII word already padded with spaces, where characters are bytes: the
+// four n-grams starting at each position are hashed in straight-line code.
+func (f featurizer) appendCharGrams25(hashes []uint32, pad []byte) []uint32 {
+	const p = fnvPrime
+	mask := f.mask
+	s2, s3, s4, s5 := hashChar2, hashChar3, hashChar4, hashChar5
+	start := 0
+	for ; start+5 <= len(pad); start++ {
+		q := pad[start : start+5 : start+5]
+		b0, b1, b2, b3, b4 := uint64(q[0]), uint64(q[1]), uint64(q[2]), uint64(q[3]), uint64(q[4])
+		h2 := ((s2^b0)*p ^ b1) * p
+		h3 := (((s3^b0)*p^b1)*p ^ b2) * p
+		h4 := ((((s4^b0)*p^b1)*p^b2)*p ^ b3) * p
+		h5 := (((((s5^b0)*p^b1)*p^b2)*p^b3)*p ^ b4) * p
+		hashes = append(hashes, uint32(h2)&mask, uint32(h3)&mask, uint32(h4)&mask, uint32(h5)&mask)
+	}
+	// The last starts have fewer than five characters left.
+	seeds := [...]uint64{2: s2, 3: s3, 4: s4}
+	for ; start+2 <= len(pad); start++ {
+		for size := 2; start+size <= len(pad); size++ {
+			h := seeds[size]
+			for _, c := range pad[start : start+size] {
+				h = (h ^ uint64(c)) * p
 			}
-			lo := max(start-1, 0)
-			hi := min(end-1, n)
-			h = hashStr(h, w[offs[lo]:offs[hi]])
-			if end == total {
-				h = hashByte(h, ' ')
-			}
-			hashes = append(hashes, uint32(h)&f.mask)
+			hashes = append(hashes, uint32(h)&mask)
 		}
 	}
 	return hashes

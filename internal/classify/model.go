@@ -65,6 +65,10 @@ type Options struct {
 	// Negation marks the three words after a negator ("not", "don't", ...)
 	// so they become distinct features.
 	Negation bool
+	// Cues adds features shared by the words of general word lists
+	// (negative and positive sentiment, intensifiers, time expressions,
+	// first person, negators, problem and request words); see cues.go.
+	Cues bool
 	// Epochs is the number of passes over the training data.
 	Epochs int
 	// Lambda is the L2 regularisation strength.
@@ -92,6 +96,7 @@ func DefaultOptions() Options {
 		CharMax:        5,
 		CharWeight:     1,
 		Negation:       false,
+		Cues:           true,
 		Epochs:         10,
 		Lambda:         1e-5,
 		LearningRate:   0.5,
@@ -103,12 +108,14 @@ func DefaultOptions() Options {
 
 // TicketOptions returns the settings chosen by cross-validation for long,
 // preprocessed help-desk tickets (title and body): word n-grams alone do as
-// well as character n-grams at a fraction of the cost, and weight
-// averaging hurts the rare urgency and impact codes.
+// well as character n-grams at a fraction of the cost, weight averaging
+// hurts the rare urgency and impact codes, and the word-list cues (made for
+// short posts) slightly lower urgency and impact.
 func TicketOptions() Options {
 	o := DefaultOptions()
 	o.NoCharGrams = true
 	o.Average = false
+	o.Cues = false
 	return o
 }
 
@@ -168,6 +175,9 @@ type Model struct {
 	// w holds the weights row-major by feature: w[f*k+c] for class c.
 	w []float32
 	b []float64
+	// sparse is the compact copy of w that Predict reads; it is rebuilt
+	// whenever w changes.
+	sparse sparseWeights
 	// steps counts SGD updates so far; it drives the learning rate decay
 	// and continues across Update calls.
 	steps int64
@@ -213,6 +223,7 @@ func Train(examples []Example, opts Options) (*Model, error) {
 		}
 	}
 	m.sgd(vecs, ys, weights, opts.Epochs, opts.Seed)
+	m.sparse = newSparseWeights(m.w, len(labels))
 	return m, nil
 }
 
@@ -371,8 +382,13 @@ func (m *Model) Predict(text string) Prediction {
 	if len(m.labels) == 0 {
 		return Prediction{}
 	}
-	probs := make([]float64, len(m.labels))
-	m.logits(m.feat.vectorize(text), 1, probs)
+	var buf [8]float64
+	probs := buf[:0]
+	if len(m.labels) > len(buf) {
+		probs = make([]float64, len(m.labels))
+	}
+	probs = probs[:len(m.labels)]
+	m.scores(text, probs)
 	softmax(probs)
 	return makePrediction(m.labels, probs)
 }
@@ -429,5 +445,6 @@ func (m *Model) Update(examples []Example, epochs int) error {
 		weights[i] = 1
 	}
 	m.sgd(vecs, ys, weights, epochs, m.opts.Seed)
+	m.sparse = newSparseWeights(m.w, len(m.labels))
 	return nil
 }

@@ -11,7 +11,10 @@ import (
 // FormatVersion is the version byte written by Model.MarshalBinary. It
 // changes whenever the encoding or the feature extraction changes, so a
 // stored model is never silently read with different features.
-const FormatVersion byte = 1
+//
+// Version 2 added Options.Cues (on in DefaultOptions). Version 1 blobs are
+// rejected: retrain the model from its examples.
+const FormatVersion byte = 2
 
 // modelMagic starts every encoded Model.
 const modelMagic = "SDCL"
@@ -26,6 +29,7 @@ const (
 	flagNegation
 	flagBalance
 	flagAverage
+	flagCues
 )
 
 // MarshalBinary encodes the model as a compact blob: a magic string, the
@@ -51,6 +55,9 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 	}
 	if o.Average {
 		flags |= flagAverage
+	}
+	if o.Cues {
+		flags |= flagCues
 	}
 	buf = append(buf, byte(o.HashBits), byte(o.WordNGrams), byte(o.CharMin), byte(o.CharMax), flags)
 	buf = le.AppendUint32(buf, uint32(o.Epochs))
@@ -144,6 +151,9 @@ func (m *Model) UnmarshalBinary(data []byte) error {
 		return errors.New("classify: not an encoded model")
 	}
 	if v := data[len(modelMagic)]; v != FormatVersion {
+		if v < FormatVersion {
+			return fmt.Errorf("classify: model format version %d was written by an older build; this build reads version %d: retrain the model", v, FormatVersion)
+		}
 		return fmt.Errorf("classify: model format version %d, this build reads version %d", v, FormatVersion)
 	}
 	r := &reader{buf: data[len(modelMagic)+1:]}
@@ -157,6 +167,7 @@ func (m *Model) UnmarshalBinary(data []byte) error {
 	o.Negation = flags&flagNegation != 0
 	o.BalanceClasses = flags&flagBalance != 0
 	o.Average = flags&flagAverage != 0
+	o.Cues = flags&flagCues != 0
 	o.Epochs = int(r.u32())
 	o.Lambda = math.Float64frombits(r.u64())
 	o.LearningRate = math.Float64frombits(r.u64())
@@ -213,6 +224,7 @@ func (m *Model) UnmarshalBinary(data []byte) error {
 	if len(r.buf) != 0 {
 		return fmt.Errorf("classify: decoding model: %d trailing bytes", len(r.buf))
 	}
-	*m = Model{opts: o, feat: o.featurizer(), labels: labels, index: index, w: w, b: b, steps: steps}
+	*m = Model{opts: o, feat: o.featurizer(), labels: labels, index: index, w: w, b: b, steps: steps,
+		sparse: newSparseWeights(w, k)}
 	return nil
 }

@@ -123,6 +123,7 @@ func tuneGrid(base Options) []tuneCase {
 	add("avg l1e-4", func(o *Options) { o.Average = true; o.Lambda = 1e-4 })
 	add("avg l3e-5", func(o *Options) { o.Average = true; o.Lambda = 3e-5 })
 	add("avg e20 l3e-5", func(o *Options) { o.Average = true; o.Epochs = 20; o.Lambda = 3e-5 })
+	add("no cues", func(o *Options) { o.Cues = false })
 	if os.Getenv("CLASSIFY_TUNE_BITS") != "" {
 		for _, b := range []int{16, 18, 20, 22} {
 			add(fmt.Sprintf("hash bits %d", b), func(o *Options) { o.HashBits = b })
