@@ -144,6 +144,11 @@ func (r *reader) u64() uint64 {
 	return 0
 }
 
+// ErrOldFormat is returned (wrapped) by UnmarshalBinary for a model
+// written by an older build: the features changed, so it must be trained
+// again.
+var ErrOldFormat = errors.New("classify: model written by an older build")
+
 // UnmarshalBinary decodes a blob written by MarshalBinary, replacing the
 // receiver's contents. It rejects blobs of another FormatVersion.
 func (m *Model) UnmarshalBinary(data []byte) error {
@@ -152,7 +157,7 @@ func (m *Model) UnmarshalBinary(data []byte) error {
 	}
 	if v := data[len(modelMagic)]; v != FormatVersion {
 		if v < FormatVersion {
-			return fmt.Errorf("classify: model format version %d was written by an older build; this build reads version %d: retrain the model", v, FormatVersion)
+			return fmt.Errorf("%w (format version %d; this build reads version %d): retrain the model", ErrOldFormat, v, FormatVersion)
 		}
 		return fmt.Errorf("classify: model format version %d, this build reads version %d", v, FormatVersion)
 	}

@@ -3,6 +3,7 @@ package listening
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"reflect"
@@ -289,7 +290,14 @@ func (s *Service) ReloadModels(ctx context.Context) error {
 			return nil, err
 		}
 		m := new(classify.Model)
-		if err := m.UnmarshalBinary(row.Model); err != nil {
+		if err := m.UnmarshalBinary(row.Model); errors.Is(err, classify.ErrOldFormat) {
+			// An upgrade changed the features: run without this model
+			// (listening stores posts but does not classify them) until an
+			// admin trains a new one, rather than refuse to start.
+			s.log.Warn("listening: the active model was made by an older version; train a new one with `socialdesk listening train --csv FILE`",
+				"model", row.ID, "kind", kind)
+			return nil, nil
+		} else if err != nil {
 			return nil, fmt.Errorf("listening model %d: %w", row.ID, err)
 		}
 		return m, nil

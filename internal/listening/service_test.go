@@ -116,3 +116,48 @@ func TestRulesStorePosts(t *testing.T) {
 		t.Errorf("stored text was not redacted: %q", matched[0].Text)
 	}
 }
+
+// TestOldModelFormatDoesNotStopListening checks that a model stored by an
+// older build (another feature format) is set aside with a warning instead
+// of failing the reload, that Classify then asks for a new model, and
+// that training one works again.
+func TestOldModelFormatDoesNotStopListening(t *testing.T) {
+	e := apptest.New(t)
+	ctx := context.Background()
+	sys := desk.SystemContext(ctx)
+	l := e.App.Listening
+	ex := []classify.Example{{Text: "my laptop will not start", Label: "1"}, {Text: "vpn is down again", Label: "1"},
+		{Text: "great game last night", Label: "0"}, {Text: "lunch was tasty", Label: "0"}}
+	m, err := classify.Train(ex, classify.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	blob, err := m.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	blob[4] = classify.FormatVersion - 1 // the version byte after the magic
+	if _, err := e.App.DB.AddListeningModel(ctx, store.ListeningModel{Kind: listening.ModelSupport, Model: blob, Note: "old build", Examples: len(ex)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.ReloadModels(ctx); err != nil {
+		t.Fatalf("reload with an old-format model: %v", err)
+	}
+	if _, err := l.Classify("vpn is down"); socialdesk.ErrorCode(err) != socialdesk.ECONFLICT {
+		t.Fatalf("classify with only an old-format model: %v, want ECONFLICT", err)
+	}
+	if _, err := l.Train(sys, listening.ModelSupport, ex, "retrained"); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := l.Classify("vpn is down again"); err != nil || !c.SupportRequest {
+		t.Fatalf("classify after retraining: %+v, %v", c, err)
+	}
+	// A blob that is not a model at all is still an error.
+	blob[0] = 'X'
+	if _, err := e.App.DB.AddListeningModel(ctx, store.ListeningModel{Kind: listening.ModelSupport, Model: blob, Note: "broken"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.ReloadModels(ctx); err == nil {
+		t.Fatal("reload with a corrupt model: no error")
+	}
+}
