@@ -146,7 +146,7 @@ func (ix *Index) scoreChampions(s *scratch, qts []qterm, order []int, w []float6
 			s.seen[c.doc>>6] |= 1 << (c.doc & 63)
 		}
 	}
-	found := ix.collect(s, v, types, 0)
+	found := ix.collect(s, v, types)
 	for i, qi := range order {
 		tp := termPass{ix: ix, p: &ix.post[qts[qi].id], w: w[i], bit: uint64(1) << uint(qi), exact: qts[qi].kind == 'e', norm: norm}
 		tp.refine(s.cands)

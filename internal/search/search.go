@@ -56,8 +56,7 @@ type scratch struct {
 	acc     []accum
 	seen    []uint64 // bit set of touched documents
 	touched []uint32
-	best    bestK // the best k visible documents scored so far
-	kth     bestK // working space for pruning
+	scores  []float64 // working space for pruning
 	cands   []candidate
 }
 
@@ -340,7 +339,6 @@ func (ix *Index) score(qts []qterm, q Query, k int, total *int) []candidate {
 	for i := len(order) - 1; i >= 0; i-- {
 		rest[i] = rest[i+1] + w[i]
 	}
-	s.best.reset(k, true)
 	refining := false
 	if len(order) > 0 && len(ix.post[qts[order[0]].id].docs) > max(champThreshold, champSize) && k <= champSize {
 		*total = ix.scoreChampions(s, qts, order, w, &norm, q.Viewer, types)
@@ -350,21 +348,20 @@ func (ix *Index) score(qts []qterm, q Query, k int, total *int) []candidate {
 		qt := qts[qi]
 		p := &ix.post[qt.id]
 		df := float64(p.live)
-		if !refining && len(s.touched) > 0 && (s.best.full() && s.best.min() >= rest[i] ||
-			df > n/100 && df > 1000 || len(s.touched) > maxAccumulators) {
+		if !refining && len(s.touched) > 0 && (df > n/100 && df > 1000 || len(s.touched) > maxAccumulators) {
 			refining = true
-			*total = ix.collect(s, q.Viewer, types, rest[i])
+			*total = ix.collect(s, q.Viewer, types)
 		}
 		tp := termPass{ix: ix, p: p, w: w[i], bit: uint64(1) << uint(qi), exact: qt.kind == 'e', norm: &norm}
 		if refining {
 			tp.refine(s.cands)
-			s.cands = prune(s.cands, rest[i+1], k, &s.kth)
+			s.cands = prune(s.cands, rest[i+1], k, &s.scores)
 			continue
 		}
-		tp.add(s, q.Viewer, types)
+		tp.add(s)
 	}
 	if !refining {
-		*total = ix.collect(s, q.Viewer, types, 0)
+		*total = ix.collect(s, q.Viewer, types)
 	}
 	var top []candidate
 	for _, c := range s.cands {
@@ -406,9 +403,8 @@ func (tp *termPass) at(j int) (float64, bool) {
 	return tp.w * tf / (k1 + tf), title
 }
 
-// add scores every document of the posting list into the accumulators and
-// keeps s.best up to date.
-func (tp *termPass) add(s *scratch, v Viewer, types uint32) {
+// add scores every document of the posting list into the accumulators.
+func (tp *termPass) add(s *scratch) {
 	mask := tp.bit
 	for j, d := range tp.p.docs {
 		sc, title := tp.at(j)
@@ -422,13 +418,6 @@ func (tp *termPass) add(s *scratch, v Viewer, types uint32) {
 		if title && tp.exact {
 			a.mask |= titleBit
 		}
-		if !s.best.full() || a.score > s.best.min() {
-			if i, ok := s.best.pos[d]; ok {
-				s.best.raise(i, a.score)
-			} else if tp.ix.visible(d, v, types) {
-				s.best.insert(d, a.score)
-			}
-		}
 	}
 }
 
@@ -436,13 +425,23 @@ func (tp *termPass) add(s *scratch, v Viewer, types uint32) {
 // order, finding each in the posting list by galloping search.
 func (tp *termPass) refine(cands []candidate) {
 	docs := tp.p.docs
+	// Galloping pays when the candidates are sparse in the list; otherwise
+	// a plain merge is cheaper.
+	dense := len(cands)*16 > len(docs)
 	j := 0
 	for ci := range cands {
 		c := &cands[ci]
 		if j >= len(docs) {
 			return
 		}
-		if docs[j] < c.num {
+		if dense {
+			for j < len(docs) && docs[j] < c.num {
+				j++
+			}
+			if j >= len(docs) {
+				return
+			}
+		} else if docs[j] < c.num {
 			step := 1
 			for j+step < len(docs) && docs[j+step] < c.num {
 				step *= 2
@@ -466,17 +465,11 @@ func (tp *termPass) refine(cands []candidate) {
 	}
 }
 
-// collect moves the touched documents that are visible and could still
-// reach the best k (their score plus rest reaches the k-th best seen so
-// far) from the accumulators into s.cands, in document order, and resets
-// the accumulators. It returns how many visible documents were touched.
-func (ix *Index) collect(s *scratch, v Viewer, types uint32, rest float64) int {
-	floor := math.Inf(-1)
-	if s.best.full() {
-		floor = s.best.min()
-	}
+// collect moves the touched documents that are visible from the
+// accumulators into s.cands, in document order, and resets the
+// accumulators. It returns how many there are.
+func (ix *Index) collect(s *scratch, v Viewer, types uint32) int {
 	s.cands = s.cands[:0]
-	visible := 0
 	words := min(len(s.seen), (len(ix.docs)+63)/64)
 	for wi := range words {
 		bits := s.seen[wi]
@@ -489,35 +482,28 @@ func (ix *Index) collect(s *scratch, v Viewer, types uint32, rest float64) int {
 			bits &= bits - 1
 			a := s.acc[d]
 			s.acc[d] = accum{}
-			if !ix.visible(d, v, types) {
-				continue
-			}
-			visible++
-			if a.score+rest >= floor {
+			if ix.visible(d, v, types) {
 				s.cands = append(s.cands, candidate{num: d, score: a.score, mask: a.mask &^ titleBit, inTitle: a.mask&titleBit != 0})
 			}
 		}
 	}
 	s.touched = s.touched[:0]
-	return visible
+	return len(s.cands)
 }
 
 // prune drops the candidates that can no longer reach the best k when the
-// remaining terms add at most rest to each, keeping document order. best
+// remaining terms add at most rest to each, keeping document order. scores
 // is working space.
-func prune(cands []candidate, rest float64, k int, best *bestK) []candidate {
+func prune(cands []candidate, rest float64, k int, scores *[]float64) []candidate {
 	if len(cands) <= k {
 		return cands
 	}
-	best.reset(k, false)
-	for i := range cands {
-		if !best.full() {
-			best.insert(uint32(i), cands[i].score)
-		} else if cands[i].score > best.min() {
-			best.replaceMin(uint32(i), cands[i].score)
-		}
+	sc := (*scores)[:0]
+	for _, c := range cands {
+		sc = append(sc, c.score)
 	}
-	floor := best.min()
+	*scores = sc
+	floor := kthLargest(sc, k)
 	out := cands[:0]
 	for _, c := range cands {
 		if c.score+rest >= floor {
@@ -527,91 +513,36 @@ func prune(cands []candidate, rest float64, k int, best *bestK) []candidate {
 	return out
 }
 
-// bestK is a min-heap of the k best distinct documents by score, with
-// their positions so that a document's score can be raised in place. Its
-// smallest score is a lower bound of the final k-th best score, because
-// scores only grow.
-type bestK struct {
-	k   int
-	h   []bestEntry
-	pos map[uint32]int // nil when positions are not tracked
-}
-
-type bestEntry struct {
-	doc   uint32
-	score float64
-}
-
-// reset empties the heap for k documents; track keeps their positions.
-func (b *bestK) reset(k int, track bool) {
-	b.k, b.h = k, b.h[:0]
-	switch {
-	case !track:
-		b.pos = nil
-	case b.pos == nil:
-		b.pos = make(map[uint32]int, k)
-	default:
-		clear(b.pos)
-	}
-}
-
-func (b *bestK) full() bool   { return len(b.h) >= b.k }
-func (b *bestK) min() float64 { return b.h[0].score }
-func (b *bestK) set(i int, e bestEntry) {
-	b.h[i] = e
-	if b.pos != nil {
-		b.pos[e.doc] = i
-	}
-}
-
-// insert adds a document that is not in the heap; when the heap is full
-// it replaces the smallest.
-func (b *bestK) insert(d uint32, score float64) {
-	if b.full() {
-		b.replaceMin(d, score)
-		return
-	}
-	b.h = append(b.h, bestEntry{})
-	i := len(b.h) - 1
-	for i > 0 {
-		p := (i - 1) / 2
-		if b.h[p].score <= score {
-			break
+// kthLargest returns the k-th largest value of a (1 <= k <= len(a)),
+// reordering a (quickselect).
+func kthLargest(a []float64, k int) float64 {
+	lo, hi, want := 0, len(a)-1, k-1
+	for lo < hi {
+		pivot := a[lo+(hi-lo)/2]
+		i, j := lo, hi
+		for i <= j {
+			for a[i] > pivot {
+				i++
+			}
+			for a[j] < pivot {
+				j--
+			}
+			if i <= j {
+				a[i], a[j] = a[j], a[i]
+				i++
+				j--
+			}
 		}
-		b.set(i, b.h[p])
-		i = p
-	}
-	b.set(i, bestEntry{d, score})
-}
-
-func (b *bestK) replaceMin(d uint32, score float64) {
-	if b.pos != nil {
-		delete(b.pos, b.h[0].doc)
-	}
-	b.down(0, bestEntry{d, score})
-}
-
-// raise sets a larger score for the document at heap position i.
-func (b *bestK) raise(i int, score float64) { b.down(i, bestEntry{b.h[i].doc, score}) }
-
-// down places e at position i or below, restoring the heap order.
-func (b *bestK) down(i int, e bestEntry) {
-	n := len(b.h)
-	for {
-		c := 2*i + 1
-		if c >= n {
-			break
+		switch {
+		case want <= j:
+			hi = j
+		case want >= i:
+			lo = i
+		default:
+			return a[want]
 		}
-		if c+1 < n && b.h[c+1].score < b.h[c].score {
-			c++
-		}
-		if b.h[c].score >= e.score {
-			break
-		}
-		b.set(i, b.h[c])
-		i = c
 	}
-	b.set(i, e)
+	return a[want]
 }
 
 // pushTop keeps the k best candidates in a min-heap ordered by score.
