@@ -42,10 +42,7 @@ func TestLatency(t *testing.T) {
 		repeat = v
 	}
 	data := sharedData(t)
-	src, err := searchgen.ReadTickets(filepath.Join(data, "tickets", "dev.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	src := readTickets(t, filepath.Join(data, "tickets", "dev.csv"))
 	g := searchgen.New(src, ShippedSynonyms(), 1)
 	docs := make([]Doc, n)
 	for i := range docs {
