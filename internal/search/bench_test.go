@@ -1,17 +1,16 @@
 package search
 
 import (
-	"fmt"
 	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/socialdesk/socialdesk/internal/search/searchgen"
 )
 
 // TestLatency measures indexing throughput and query latency of the index
@@ -44,14 +43,14 @@ func TestLatency(t *testing.T) {
 	}
 	data := sharedData(t)
 	src := readTickets(t, filepath.Join(data, "tickets", "dev.csv"))
-	g := newGenerator(src, 1)
+	g := searchgen.New(src, ShippedSynonyms(), 1)
 	docs := make([]Doc, n)
 	for i := range docs {
-		docs[i] = g.doc(i)
+		docs[i] = genDoc(g.Doc(i))
 	}
 	queries := make([]Query, 300)
 	for i := range queries {
-		queries[i] = g.query()
+		queries[i] = genQuery(g.Query())
 	}
 	t.Logf("generated %d documents and %d queries", n, len(queries))
 
@@ -179,127 +178,21 @@ func pcts(ds []time.Duration) [3]time.Duration {
 	return [3]time.Duration{at(0.50), at(0.95), at(0.99)}
 }
 
-// generator makes realistic IT documents and queries from real tickets by
-// mixing titles and bodies, injecting synonyms and typos and adding random
-// applicability and context.
-type generator struct {
-	rng   *rand.Rand
-	src   []ticket
-	syn   [][]string
-	bySyn map[string][]string
+// genDoc and genQuery convert the generator's documents and queries.
+func genDoc(g searchgen.Doc) Doc {
+	return Doc{
+		Type: g.Type, ID: g.ID, Title: g.Title, Body: g.Body,
+		Verified: g.Verified, Accepted: g.Accepted, Quarantined: g.Quarantined,
+		Helpful: g.Helpful, Unhelpful: g.Unhelpful,
+		AuthorID: g.AuthorID, OwnerID: g.OwnerID, UpdatedAt: g.UpdatedAt,
+		Applies: Applicability{OS: g.OS, Devices: g.Devices, Sites: g.Sites, Roles: g.Roles, ExcludeSites: g.ExcludeSites},
+	}
 }
 
-func newGenerator(src []ticket, seed uint64) *generator {
-	g := &generator{rng: rand.New(rand.NewPCG(seed, 99)), src: src, bySyn: map[string][]string{}}
-	for _, grp := range parseSynonyms(shippedSynonyms) {
-		for _, m := range grp {
-			if !strings.Contains(m, " ") {
-				g.bySyn[m] = grp
-			}
-		}
-	}
-	return g
-}
-
-var (
-	genTypes = []string{TypeQuestion, TypeAnswer, TypeArticle, TypeTicket, TypeTicket, TypeStatus}
-	genOS    = []string{"windows", "macos", "ios", "ipados", "android", "linux"}
-	genDev   = []string{"phone", "tablet", "laptop", "desktop"}
-	genSites = []string{"lyon", "berlin", "london", "madrid"}
-	genRoles = []string{"visitor", "contractor", "employee"}
-)
-
-func (g *generator) pick(list []string) string { return list[g.rng.IntN(len(list))] }
-
-// vary returns the words of s with synonyms swapped in and typos added.
-func (g *generator) vary(words []string, typoRate float64) []string {
-	out := make([]string, 0, len(words))
-	for _, w := range words {
-		if grp, ok := g.bySyn[w]; ok && g.rng.IntN(3) == 0 {
-			w = g.pick(grp)
-		}
-		if len(w) > 4 && g.rng.Float64() < typoRate {
-			b := []byte(w)
-			i := 1 + g.rng.IntN(len(b)-2)
-			switch g.rng.IntN(3) {
-			case 0:
-				b = append(b[:i], b[i+1:]...)
-			case 1:
-				b[i], b[i+1] = b[i+1], b[i]
-			default:
-				b[i] = byte('a' + g.rng.IntN(26))
-			}
-			w = string(b)
-		}
-		out = append(out, w)
-	}
-	return out
-}
-
-func (g *generator) doc(i int) Doc {
-	a, b := g.src[g.rng.IntN(len(g.src))], g.src[g.rng.IntN(len(g.src))]
-	tw := strings.Fields(a.title)
-	if bw := strings.Fields(b.title); len(bw) > 0 && g.rng.IntN(2) == 0 {
-		tw = append(tw, bw[g.rng.IntN(len(bw))])
-	}
-	body := strings.Fields(a.body)
-	if bb := strings.Fields(b.body); len(bb) > 8 {
-		k := g.rng.IntN(len(bb) - 4)
-		body = append(body, bb[k:min(len(bb), k+20)]...)
-	}
-	if len(body) > 120 {
-		body = body[:120]
-	}
-	d := Doc{
-		Type:      genTypes[g.rng.IntN(len(genTypes))],
-		ID:        strconv.Itoa(i),
-		Title:     strings.Join(g.vary(tw, 0.03), " "),
-		Body:      strings.Join(g.vary(body, 0.03), " "),
-		Verified:  g.rng.IntN(10) == 0,
-		Accepted:  g.rng.IntN(8) == 0,
-		Helpful:   g.rng.IntN(5),
-		Unhelpful: g.rng.IntN(2),
-		AuthorID:  int64(g.rng.IntN(5000)),
-		OwnerID:   int64(g.rng.IntN(5000)),
-		UpdatedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(g.rng.IntN(8000)) * time.Hour),
-	}
-	d.Quarantined = g.rng.IntN(100) == 0
-	if g.rng.IntN(3) == 0 {
-		d.Applies.OS = []string{g.pick(genOS)}
-	}
-	if g.rng.IntN(5) == 0 {
-		d.Applies.Devices = []string{g.pick(genDev)}
-	}
-	if g.rng.IntN(6) == 0 {
-		d.Applies.Sites = []string{g.pick(genSites)}
-	}
-	if g.rng.IntN(20) == 0 {
-		d.Applies.ExcludeSites = []string{g.pick(genSites)}
-	}
-	if g.rng.IntN(10) == 0 {
-		d.Applies.Roles = []string{g.pick(genRoles)}
-	}
-	return d
-}
-
-func (g *generator) query() Query {
-	tk := g.src[g.rng.IntN(len(g.src))]
-	words := g.vary(strings.Fields(tk.title), 0.1)
-	if len(words) > 8 {
-		words = words[:8]
-	}
-	text := strings.Join(words, " ")
-	switch g.rng.IntN(4) {
-	case 0:
-		text += " on my " + g.pick([]string{"iphone", "laptop", "android phone", "ipad"})
-	case 1:
-		text += " at the " + g.pick(genSites) + " office"
-	}
-	q := Query{Text: text, Limit: 10, Viewer: Viewer{ID: int64(g.rng.IntN(5000)), Agent: g.rng.IntN(4) == 0}}
-	if g.rng.IntN(2) == 0 {
-		q.Context = Context{OS: []string{g.pick(genOS)}, Devices: []string{g.pick(genDev)}, Site: g.pick(genSites)}
+func genQuery(g searchgen.Query) Query {
+	q := Query{Text: g.Text, Limit: g.Limit, Viewer: Viewer{ID: g.ViewerID, Agent: g.Agent}}
+	if g.OS != nil || g.Devices != nil || g.Site != "" {
+		q.Context = Context{OS: g.OS, Devices: g.Devices, Site: g.Site}
 	}
 	return q
 }
-
-func (g *generator) String() string { return fmt.Sprintf("generator(%d tickets)", len(g.src)) }

@@ -3,13 +3,14 @@ package search
 import (
 	"bufio"
 	"encoding/json"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/socialdesk/socialdesk/internal/search/searchgen"
 )
 
 // Evaluation: plain BM25 (SQLite FTS5 bm25(), no re-ranking) against the
@@ -46,60 +47,32 @@ func TestEvalTickets(t *testing.T) {
 }
 
 // evalTickets treats tickets with the same sub_category2 as related: each
-// sampled ticket's title is a query against all other tickets. This is a
-// "related tickets" list, so the full ranker runs with Query.Broaden.
-func evalTickets(t *testing.T, tks []ticket) (base, full metrics) {
+// sampled ticket's title is a query against all other tickets (the
+// protocol is searchgen.EvalTickets). This is a "related tickets" list, so
+// the full ranker runs with Query.Broaden.
+func evalTickets(t *testing.T, tks []searchgen.Ticket) (base, full metrics) {
 	f := newFTS(t)
 	ix := New(Options{})
 	texts := make([]string, len(tks))
-	bySub := map[string]int{}
 	for i, tk := range tks {
-		f.add(t, i+1, tk.title, tk.body)
-		ix.Upsert(Doc{Type: TypeTicket, ID: strconv.Itoa(i + 1), Title: tk.title, Body: tk.body})
-		texts[i] = tk.title + " " + tk.body
-		bySub[tk.sub2]++
+		f.add(t, i+1, tk.Title, tk.Body)
+		ix.Upsert(Doc{Type: TypeTicket, ID: strconv.Itoa(i + 1), Title: tk.Title, Body: tk.Body})
+		texts[i] = tk.Title + " " + tk.Body
 	}
 	f.done(t)
 	ix.LearnCooccurrence(texts)
-	rng := rand.New(rand.NewPCG(42, 7))
+	base = searchgen.EvalTickets(tks, func(title string, limit int) []string {
+		var ids []string
+		for _, id := range f.search(t, title, limit) {
+			ids = append(ids, strconv.Itoa(id))
+		}
+		return ids
+	})
 	agent := Viewer{ID: 1, Agent: true}
-	for _, qi := range rng.Perm(len(tks))[:min(300, len(tks))] {
-		q := tks[qi]
-		nRel := bySub[q.sub2] - 1
-		if nRel == 0 || strings.TrimSpace(q.title) == "" {
-			continue
-		}
-		self := strconv.Itoa(qi + 1)
-		rel := func(id string) bool {
-			n, _ := strconv.Atoi(id)
-			return id != self && tks[n-1].sub2 == q.sub2
-		}
-		var b []string
-		for _, id := range f.search(t, q.title, 101) {
-			if s := strconv.Itoa(id); s != self {
-				b = append(b, s)
-			}
-		}
-		var r []string
-		for _, it := range ix.Search(Query{Text: q.title, Limit: 101, Viewer: agent, Broaden: true}).Items {
-			if it.ID != self {
-				r = append(r, it.ID)
-			}
-		}
-		base.add(b, relSet(b, rel), nRel)
-		full.add(r, relSet(r, rel), nRel)
-	}
+	full = searchgen.EvalTickets(tks, func(title string, limit int) []string {
+		return resultIDs(ix.Search(Query{Text: title, Limit: limit, Viewer: agent, Broaden: true}))
+	})
 	return base, full
-}
-
-func relSet(ids []string, rel func(string) bool) map[string]bool {
-	m := map[string]bool{}
-	for _, id := range ids {
-		if rel(id) {
-			m[id] = true
-		}
-	}
-	return m
 }
 
 // itqaLine is one line of testdata/itqa.jsonl: either a document or a
@@ -193,13 +166,13 @@ func TestEvalITQA(t *testing.T) {
 		ctx := Context{OS: q.Context.OS, Devices: q.Context.Devices, Site: q.Context.Site, Role: q.Context.Role}
 		p := resultIDs(ix.Search(Query{Text: q.Text, Limit: 100}))
 		c := resultIDs(ix.Search(Query{Text: q.Text, Context: ctx, Limit: 100}))
-		base.add(b, rel, len(rel))
-		plain.add(p, rel, len(rel))
-		withCtx.add(c, rel, len(rel))
+		base.Add(b, rel, len(rel))
+		plain.Add(p, rel, len(rel))
+		withCtx.Add(c, rel, len(rel))
 		if !ctx.IsZero() {
-			ctxBase.add(b, rel, len(rel))
-			ctxPlain.add(p, rel, len(rel))
-			ctxFull.add(c, rel, len(rel))
+			ctxBase.Add(b, rel, len(rel))
+			ctxPlain.Add(p, rel, len(rel))
+			ctxFull.Add(c, rel, len(rel))
 		}
 		if testing.Verbose() && os.Getenv("ITQA_MISSES") != "" && (len(c) == 0 || !rel[c[0]]) {
 			t.Logf("miss %q ctx=%+v want %v got %v", q.Text, q.Context, q.Relevant, c[:min(3, len(c))])
@@ -309,8 +282,8 @@ func TestEvalDuplicates(t *testing.T) {
 						r = append(r, it.ID)
 					}
 				}
-				base.add(b[:min(100, len(b))], rel, 1)
-				full.add(r[:min(100, len(r))], rel, 1)
+				base.Add(b[:min(100, len(b))], rel, 1)
+				full.Add(r[:min(100, len(r))], rel, 1)
 			}
 			t.Logf("duplicates %s/%s  BM25 (FTS5): %v", run.site, run.split, base)
 			t.Logf("duplicates %s/%s  full ranker: %v", run.site, run.split, full)

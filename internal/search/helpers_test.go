@@ -1,16 +1,13 @@
 package search
 
 import (
-	"github.com/socialdesk/socialdesk/internal/shareddata"
-
 	"database/sql"
-	"encoding/csv"
-	"fmt"
-	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/socialdesk/socialdesk/internal/search/searchgen"
+	"github.com/socialdesk/socialdesk/internal/shareddata"
 
 	_ "modernc.org/sqlite"
 )
@@ -18,31 +15,14 @@ import (
 // sharedData returns the shared data folder or skips.
 func sharedData(t testing.TB) string { return shareddata.Dir(t) }
 
-// ticket is one row of tickets/*.csv.
-type ticket struct {
-	title, body, sub2 string
-}
-
-func readTickets(t testing.TB, path string) []ticket {
+// readTickets reads a tickets/*.csv file of the shared data.
+func readTickets(t testing.TB, path string) []searchgen.Ticket {
 	t.Helper()
-	f, err := os.Open(path)
+	tks, err := searchgen.ReadTickets(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	col := map[string]int{}
-	for i, h := range rows[0] {
-		col[h] = i
-	}
-	var out []ticket
-	for _, r := range rows[1:] {
-		out = append(out, ticket{r[col["title"]], r[col["body"]], r[col["sub_category2"]]})
-	}
-	return out
+	return tks
 }
 
 // fts is the plain BM25 baseline: an SQLite FTS5 table queried with
@@ -132,41 +112,4 @@ func (f *fts) search(t testing.TB, text string, limit int) []int {
 
 // metrics accumulates MRR, P@1 and nDCG@10 over queries with binary
 // relevance.
-type metrics struct {
-	n             int
-	mrr, p1, ndcg float64
-}
-
-// add scores one ranked list against the set of relevant ids, of which
-// there are nRel in total.
-func (m *metrics) add(ranked []string, rel map[string]bool, nRel int) {
-	m.n++
-	for i, id := range ranked {
-		if rel[id] {
-			m.mrr += 1 / float64(i+1)
-			if i == 0 {
-				m.p1++
-			}
-			break
-		}
-	}
-	var dcg, idcg float64
-	for i := 0; i < len(ranked) && i < 10; i++ {
-		if rel[ranked[i]] {
-			dcg += 1 / math.Log2(float64(i+2))
-		}
-	}
-	for i := 0; i < nRel && i < 10; i++ {
-		idcg += 1 / math.Log2(float64(i+2))
-	}
-	if idcg > 0 {
-		m.ndcg += dcg / idcg
-	}
-}
-
-func (m metrics) MRR() float64 { return m.mrr / float64(max(m.n, 1)) }
-
-func (m metrics) String() string {
-	d := float64(max(m.n, 1))
-	return fmt.Sprintf("MRR %.3f  P@1 %.3f  nDCG@10 %.3f  (n=%d)", m.mrr/d, m.p1/d, m.ndcg/d, m.n)
-}
+type metrics = searchgen.Metrics

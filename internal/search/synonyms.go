@@ -38,6 +38,10 @@ func groupTerm(g int) string { return "\x00g" + strconv.Itoa(g) }
 // isGroupTerm reports whether t is a synonym group term.
 func isGroupTerm(t string) bool { return strings.HasPrefix(t, "\x00g") }
 
+// ShippedSynonyms returns the synonym groups shipped with the index (the
+// defaults every index starts with).
+func ShippedSynonyms() [][]string { return parseSynonyms(shippedSynonyms) }
+
 // parseSynonyms reads groups in the synonyms.txt format: one group per
 // line, members separated by commas, # starts a comment line.
 func parseSynonyms(text string) [][]string {

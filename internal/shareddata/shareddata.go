@@ -9,7 +9,9 @@ import (
 	"testing"
 )
 
-// Root returns the data folder, or "" when it cannot be found.
+// Root returns the data folder, or "" when it cannot be found. It looks
+// beside every enclosing module root, innermost first, so that nested
+// modules (benchmarks with their own go.mod) find it too.
 func Root() string {
 	dir, err := os.Getwd()
 	if err != nil {
@@ -17,7 +19,10 @@ func Root() string {
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
+			data := filepath.Join(dir, "..", "shared", "data")
+			if _, err := os.Stat(filepath.Join(data, "README.md")); err == nil {
+				return data
+			}
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
@@ -25,11 +30,6 @@ func Root() string {
 		}
 		dir = parent
 	}
-	data := filepath.Join(dir, "..", "shared", "data")
-	if _, err := os.Stat(filepath.Join(data, "README.md")); err != nil {
-		return ""
-	}
-	return data
 }
 
 // Dir returns the data folder joined with the path elements, or skips the
