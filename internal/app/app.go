@@ -250,6 +250,7 @@ func (a *App) addListening(ctx context.Context) error {
 		return err
 	}
 	a.AddWorker(l.RunDetector)
+	a.AddWorker(l.RunVolume)
 	pages, err := listening.NewPages(l, a.Web)
 	if err != nil {
 		return err

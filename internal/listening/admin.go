@@ -2,8 +2,11 @@ package listening
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/socialdesk/socialdesk"
 	"github.com/socialdesk/socialdesk/internal/store"
@@ -49,13 +52,62 @@ func (s *Service) Models(ctx context.Context) ([]store.ListeningModel, error) {
 }
 
 // EmergingClusters returns the detector's live clusters with at least min
-// reports, biggest first, at most limit.
-func (s *Service) EmergingClusters(min, limit int) []ClusterInfo {
-	s.mu.Lock()
-	cs := s.det.Clusters(min)
-	s.mu.Unlock()
+// reports, biggest first, at most limit. With several nodes on one
+// database, a node that does not run detection shows what the detecting
+// node last published (see publishClusters), or nothing when that is
+// older than two minutes.
+func (s *Service) EmergingClusters(ctx context.Context, min, limit int) ([]ClusterInfo, error) {
+	var cs []ClusterInfo
+	if !s.opts.Shared || s.detecting.Load() {
+		s.mu.Lock()
+		cs = s.det.Clusters(min)
+		s.mu.Unlock()
+	} else {
+		raw, ok, err := s.db.Setting(ctx, ClustersKey)
+		if err != nil || !ok {
+			return nil, err
+		}
+		var snap clusterSnapshot
+		if err := json.Unmarshal([]byte(raw), &snap); err != nil {
+			return nil, fmt.Errorf("listening: published clusters unreadable: %w", err)
+		}
+		if s.desk.Now().Sub(snap.At) > 2*time.Minute {
+			return nil, nil
+		}
+		for _, c := range snap.Clusters {
+			if c.Reports >= min {
+				cs = append(cs, c)
+			}
+		}
+	}
 	if len(cs) > limit {
 		cs = cs[:limit]
 	}
-	return cs
+	return cs, nil
+}
+
+// ClustersKey is the setting where the detecting node publishes its live
+// clusters for the other nodes' dashboards.
+const ClustersKey = "listening.clusters"
+
+// clusterSnapshot is the value of ClustersKey.
+type clusterSnapshot struct {
+	At       time.Time     `json:"at"`
+	Clusters []ClusterInfo `json:"clusters"`
+}
+
+// publishClusters stores the detector's live clusters (those with at
+// least two reports, at most 50) for the other nodes' dashboards.
+func (s *Service) publishClusters(ctx context.Context) error {
+	s.mu.Lock()
+	cs := s.det.Clusters(2)
+	s.mu.Unlock()
+	if len(cs) > 50 {
+		cs = cs[:50]
+	}
+	raw, err := json.Marshal(clusterSnapshot{At: s.desk.Now(), Clusters: cs})
+	if err != nil {
+		return err
+	}
+	return s.db.PutSetting(ctx, ClustersKey, string(raw))
 }

@@ -256,9 +256,46 @@ func TestTwoNodesOneIncident(t *testing.T) {
 	if _, n, _ := nodes[1].app.DB.Tickets(context.Background(), socialdesk.TicketFilter{ParentID: waitIncident(t, nodes[1].app, tickets)[0].ID, Limit: 1}); n != len(tickets) {
 		t.Errorf("incident has %d children, want %d", n, len(tickets))
 	}
+	// Both dashboards show every node's posts, and the node that does not
+	// detect shows the detecting node's live clusters.
+	ctx := context.Background()
+	for _, n := range nodes {
+		want := len(outageReports) + 2
+		deadline := time.Now().Add(20 * time.Second)
+		var total int
+		for time.Now().Before(deadline) {
+			var err error
+			if _, total, _, err = n.app.Listening.Volume(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if total == want {
+				break
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		if total != want {
+			t.Errorf("node %s dashboard counts %d posts, want %d from both nodes", n.id, total, want)
+		}
+		if n.id == holder {
+			continue
+		}
+		var clusters []listening.ClusterInfo
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+			var err error
+			if clusters, err = n.app.Listening.EmergingClusters(ctx, 3, 10); err != nil {
+				t.Fatal(err)
+			}
+			if len(clusters) > 0 {
+				break
+			}
+		}
+		if len(clusters) == 0 || clusters[0].Reports < len(outageReports)*9/10 || !clusters[0].Outage {
+			t.Errorf("node %s (not detecting) shows live clusters %+v, want the VPN outage", n.id, clusters)
+		}
+	}
 	// Detection settings changed on one node reach the other, whichever
 	// holds the lease.
-	sys := desk.SystemContext(context.Background())
+	sys := desk.SystemContext(ctx)
 	if err := nodes[1].app.Listening.SetConfig(sys, listening.Config{MinReports: 6, MinAuthors: 5}); err != nil {
 		t.Fatal(err)
 	}

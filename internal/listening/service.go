@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/socialdesk/socialdesk"
@@ -163,6 +164,8 @@ type Service struct {
 	incidents map[int64]int64 // detector cluster -> incident ticket
 	vol       volume
 	resync    bool // shared mode: settings changed, rebuild the window
+
+	detecting atomic.Bool // shared mode: this node holds the detector lease
 
 	ackMu sync.Mutex
 }

@@ -26,14 +26,15 @@ const (
 // feedReader is the lease holder's position in the listening feed and
 // the window's posts, by feed id.
 type feedReader struct {
-	held  bool
-	after int64               // every feed id up to after has been handled
-	seen  map[int64]bool      // ids above after already handled
-	gaps  map[int64]time.Time // ids above after not seen yet, since when
-	posts map[int64]store.FeedPost
-	last  time.Time // newest post time handled
-	trim  time.Time // when posts was last trimmed
-	prune time.Time // when the feed table was last pruned
+	held      bool
+	after     int64               // every feed id up to after has been handled
+	seen      map[int64]bool      // ids above after already handled
+	gaps      map[int64]time.Time // ids above after not seen yet, since when
+	posts     map[int64]store.FeedPost
+	last      time.Time // newest post time handled
+	trim      time.Time // when posts was last trimmed
+	prune     time.Time // when the feed table was last pruned
+	published time.Time // when the live clusters were last published
 }
 
 func (r *feedReader) reset() {
@@ -87,6 +88,7 @@ func (s *Service) detectOnce(ctx context.Context, r *feedReader) {
 		if r.held {
 			s.log.Info("listening: outage detection moved to another node", "node", s.opts.NodeID)
 			r.held = false
+			s.detecting.Store(false)
 		}
 		return
 	}
@@ -103,6 +105,7 @@ func (s *Service) detectOnce(ctx context.Context, r *feedReader) {
 			return
 		}
 		r.held = true
+		s.detecting.Store(true)
 	}
 	for range 50 {
 		n, err := s.readFeed(ctx, r)
@@ -115,6 +118,12 @@ func (s *Service) detectOnce(ctx context.Context, r *feedReader) {
 		}
 	}
 	s.pruneFeed(ctx, r)
+	if now := time.Now(); now.Sub(r.published) >= 5*time.Second {
+		r.published = now
+		if err := s.publishClusters(ctx); err != nil {
+			s.log.Warn("listening: could not publish live clusters", "err", err)
+		}
+	}
 }
 
 // rebuild starts a fresh detector and replays the feed's posts within the

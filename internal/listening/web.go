@@ -118,7 +118,11 @@ func (p *Pages) dashboard(w http.ResponseWriter, r *http.Request) {
 		ruleName[ru.ID] = ru.Kind + ": " + ru.Value
 	}
 	byRule := map[string]int{}
-	byChannel, total, support := p.s.Volume()
+	byChannel, total, support, err := p.s.Volume(ctx)
+	if err != nil {
+		p.web.RenderError(w, r, err)
+		return
+	}
 	for _, po := range posts {
 		for _, id := range po.RuleIDs {
 			name := ruleName[id]
@@ -149,10 +153,15 @@ func (p *Pages) dashboard(w http.ResponseWriter, r *http.Request) {
 	if len(recent) > 30 {
 		recent = recent[:30]
 	}
+	clusters, err := p.s.EmergingClusters(ctx, 3, 10)
+	if err != nil {
+		p.web.RenderError(w, r, err)
+		return
+	}
 	p.web.Render(w, r, http.StatusOK, "listening", "Listening", map[string]any{
 		"Total": total, "Kept": len(posts), "Support": support, "Share": share * 100,
 		"ByRule": bars(byRule), "ByChannel": bars(byChannel), "RuleHeight": 22*len(bars(byRule)) + 4, "ChannelHeight": 22*len(bars(byChannel)) + 4,
-		"Clusters": p.s.EmergingClusters(3, 10), "Sent": states["sent"], "Held": held, "Rejected": states["rejected"], "Recent": recent,
+		"Clusters": clusters, "Sent": states["sent"], "Held": held, "Rejected": states["rejected"], "Recent": recent,
 		"Flash": r.URL.Query().Get("flash"),
 	})
 }

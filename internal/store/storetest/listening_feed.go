@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -46,6 +47,35 @@ func testListeningFeed(t *testing.T, db *store.DB) {
 		t.Fatalf("pruned %d, %v; want 2", n, err)
 	}
 	if got, _ := db.FeedPostsAfter(ctx, 0, 10); len(got) != 1 || got[0].ID != ids[2] {
+		t.Fatalf("after prune = %+v", got)
+	}
+}
+
+func testListeningVolume(t *testing.T, db *store.DB) {
+	if got, err := db.ListeningVolume(ctx, 0); err != nil || len(got) != 0 {
+		t.Fatalf("empty volume = %+v, %v", got, err)
+	}
+	// Two nodes add their counts for the same hours; they add up.
+	for _, counts := range [][]store.VolumeCount{
+		{{Channel: "slack", Hour: 100, Total: 5, Support: 2}, {Channel: "mastodon", Hour: 101, Total: 1}},
+		{{Channel: "slack", Hour: 100, Total: 3, Support: 1}, {Channel: "slack", Hour: 102, Total: 7, Support: 7}},
+	} {
+		if err := db.AddListeningVolume(ctx, counts); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := db.ListeningVolume(ctx, 100)
+	want := []store.VolumeCount{{Channel: "mastodon", Hour: 101, Total: 1}, {Channel: "slack", Hour: 100, Total: 8, Support: 3}, {Channel: "slack", Hour: 102, Total: 7, Support: 7}}
+	if err != nil || !slices.Equal(got, want) {
+		t.Fatalf("volume = %+v, %v; want %+v", got, err, want)
+	}
+	if got, _ := db.ListeningVolume(ctx, 101); len(got) != 2 {
+		t.Fatalf("volume from hour 101 = %+v", got)
+	}
+	if err := db.PruneListeningVolume(ctx, 102); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := db.ListeningVolume(ctx, 0); !slices.Equal(got, want[2:]) {
 		t.Fatalf("after prune = %+v", got)
 	}
 }
