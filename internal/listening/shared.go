@@ -28,8 +28,9 @@ const (
 type feedReader struct {
 	held      bool
 	after     int64               // every feed id up to after has been handled
+	top       int64               // the highest feed id read
 	seen      map[int64]bool      // ids above after already handled
-	gaps      map[int64]time.Time // ids above after not seen yet, since when
+	gaps      map[int64]time.Time // ids between after and top not seen yet, since when
 	posts     map[int64]store.FeedPost
 	last      time.Time // newest post time handled
 	trim      time.Time // when posts was last trimmed
@@ -38,7 +39,7 @@ type feedReader struct {
 }
 
 func (r *feedReader) reset() {
-	r.after, r.seen, r.gaps, r.posts, r.last = 0, map[int64]bool{}, map[int64]time.Time{}, map[int64]store.FeedPost{}, time.Time{}
+	r.after, r.top, r.seen, r.gaps, r.posts, r.last = 0, 0, map[int64]bool{}, map[int64]time.Time{}, map[int64]store.FeedPost{}, time.Time{}
 }
 
 // RunDetector runs outage detection for a shared database until ctx ends:
@@ -143,7 +144,7 @@ func (s *Service) rebuild(ctx context.Context, r *feedReader) error {
 	if err != nil {
 		return err
 	}
-	r.after = head
+	r.after, r.top = head, head
 	for _, p := range posts {
 		if p.ID > head {
 			r.seen[p.ID] = true
@@ -154,36 +155,56 @@ func (s *Service) rebuild(ctx context.Context, r *feedReader) error {
 	return nil
 }
 
-// readFeed handles the feed posts after the cursor and moves it on over
-// every id handled or given up on. It returns how many posts it read.
+// readFeed handles the feed posts after the highest id read so far, and
+// those that appeared below it since (ids are taken when a row is
+// inserted, so a smaller id can commit later; an insert that meets a
+// duplicate takes an id and leaves no row at all). The cursor r.after
+// moves over every id handled or waited for longer than gapWait. It
+// returns how many new posts it read above the highest id.
 func (s *Service) readFeed(ctx context.Context, r *feedReader) (int, error) {
-	posts, err := s.db.FeedPostsAfter(ctx, r.after, feedBatch)
-	if err != nil || len(posts) == 0 {
+	if len(r.gaps) > 0 {
+		ids := make([]int64, 0, len(r.gaps))
+		for id := range r.gaps {
+			ids = append(ids, id)
+		}
+		late, err := s.db.FeedPostsIn(ctx, ids)
+		if err != nil {
+			return 0, err
+		}
+		for _, p := range late {
+			delete(r.gaps, p.ID)
+			if !r.seen[p.ID] {
+				r.seen[p.ID] = true
+				s.detect(ctx, r, p)
+			}
+		}
+	}
+	posts, err := s.db.FeedPostsAfter(ctx, r.top, feedBatch)
+	if err != nil {
 		return 0, err
 	}
+	now := time.Now()
 	for _, p := range posts {
+		for id := r.top + 1; id < p.ID; id++ {
+			if !r.seen[id] {
+				r.gaps[id] = now
+			}
+		}
+		r.top = p.ID
 		if !r.seen[p.ID] {
 			r.seen[p.ID] = true
 			s.detect(ctx, r, p)
 		}
 	}
-	now := time.Now()
-	moving := true
-	for id := r.after + 1; id <= posts[len(posts)-1].ID; id++ {
-		if !r.seen[id] {
-			first, ok := r.gaps[id]
-			if !ok {
-				r.gaps[id], first = now, now
-			}
+	for id := r.after + 1; id <= r.top; id++ {
+		if first, waiting := r.gaps[id]; waiting {
 			if now.Sub(first) < gapWait {
-				moving = false
+				break
 			}
-		}
-		if moving {
-			delete(r.seen, id)
 			delete(r.gaps, id)
-			r.after = id
 		}
+		delete(r.seen, id)
+		r.after = id
 	}
 	return len(posts), nil
 }

@@ -1,8 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -73,19 +75,41 @@ func (db *DB) feedPosts(ctx context.Context, q string, args ...any) ([]FeedPost,
 	return out, rows.Err()
 }
 
+// FeedPostsIn returns the feed posts with the given ids that exist, in id
+// order.
+func (db *DB) FeedPostsIn(ctx context.Context, ids []int64) ([]FeedPost, error) {
+	var out []FeedPost
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		posts, err := db.feedPosts(ctx, `SELECT `+feedColumns+` FROM listening_feed WHERE id IN (`+idList(ids[:n])+`) ORDER BY id`)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, posts...)
+		ids = ids[n:]
+	}
+	slices.SortFunc(out, func(a, b FeedPost) int { return cmp.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+// idList formats ids for an SQL IN list.
+func idList(ids []int64) string {
+	var b strings.Builder
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatInt(id, 10))
+	}
+	return b.String()
+}
+
 // SetFeedIncident records that the feed posts ids were linked to a major
 // incident.
 func (db *DB) SetFeedIncident(ctx context.Context, incidentID int64, ids []int64) error {
 	for len(ids) > 0 {
 		n := min(len(ids), 500)
-		var b strings.Builder
-		for i, id := range ids[:n] {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString(strconv.FormatInt(id, 10))
-		}
-		if _, err := db.exec(ctx, db.w, `UPDATE listening_feed SET incident_id = ? WHERE id IN (`+b.String()+`)`, incidentID); err != nil {
+		if _, err := db.exec(ctx, db.w, `UPDATE listening_feed SET incident_id = ? WHERE id IN (`+idList(ids[:n])+`)`, incidentID); err != nil {
 			return err
 		}
 		ids = ids[n:]

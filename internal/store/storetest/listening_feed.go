@@ -36,6 +36,12 @@ func testListeningFeed(t *testing.T, db *store.DB) {
 	if got, _ := db.FeedPostsAfter(ctx, 0, 1); len(got) != 1 || got[0].ID != ids[0] {
 		t.Fatalf("limit 1 = %+v", got)
 	}
+	if got, err := db.FeedPostsIn(ctx, []int64{ids[2], ids[0], ids[2] + 1000}); err != nil || len(got) != 2 || got[0].ID != ids[0] || got[1].ID != ids[2] {
+		t.Fatalf("posts in %v = %+v, %v", ids, got, err)
+	}
+	if got, err := db.FeedPostsIn(ctx, nil); err != nil || len(got) != 0 {
+		t.Fatalf("posts in no ids = %+v, %v", got, err)
+	}
 	if err := db.SetFeedIncident(ctx, 99, ids[:2]); err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,86 @@
+package listening
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/socialdesk/socialdesk/internal/desk"
+	"github.com/socialdesk/socialdesk/internal/store"
+)
+
+// TestFeedReaderPassesGaps checks the detecting node's feed reader when
+// an id never gets a row (an insert rolled back, or a duplicate that took
+// an id) and more posts than one read holds arrive after it: every post is
+// read in one pass, the cursor waits at the gap, a late row for a waited-
+// for id is still read, and the cursor moves on once the wait is over.
+func TestFeedReaderPassesGaps(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, "", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	d, err := desk.New(ctx, db, desk.Options{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Service{desk: d, db: db, log: slog.Default(), opts: Options{Shared: true},
+		det: NewDetector(DetectorOptions{}), incidents: map[int64]int64{}}
+	add := func(ext string, at time.Time) int64 {
+		t.Helper()
+		id, fresh, err := db.AddFeedPost(ctx, store.FeedPost{Channel: "webhook", ExternalID: ext, Author: ext,
+			Text: "chatter number " + ext, At: at})
+		if err != nil || !fresh {
+			t.Fatalf("add %s: %v", ext, err)
+		}
+		return id
+	}
+	first := add("first", now)
+	// A permanent gap: a row that is gone before the reader sees it.
+	gap := add("gone", now.Add(-48*time.Hour))
+	if _, err := db.PruneFeed(ctx, now.Add(-24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	var last int64
+	for i := range feedBatch + 500 {
+		last = add(fmt.Sprint("p", i), now.Add(time.Duration(i)*time.Millisecond))
+	}
+	r := &feedReader{}
+	r.reset()
+	for range 3 {
+		if _, err := s.readFeed(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r.top != last || len(r.posts) != feedBatch+501 {
+		t.Fatalf("read up to id %d with %d posts; want %d with %d", r.top, len(r.posts), last, feedBatch+501)
+	}
+	if r.after != first || len(r.gaps) != 1 {
+		t.Fatalf("cursor at %d with gaps %v; want it waiting at %d for %d", r.after, r.gaps, first, gap)
+	}
+	// A waited-for id whose row commits late is still read.
+	r.gaps[last+1] = time.Now()
+	late := add("late", now)
+	if late != last+1 {
+		t.Skipf("the database gave id %d, not %d; cannot stage a late row", late, last+1)
+	}
+	r.top = late // as if a later row had been read before this one committed
+	if _, err := s.readFeed(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := r.posts[late]; !ok || r.gaps[late] != (time.Time{}) {
+		t.Fatalf("late row %d not read (gaps %v)", late, r.gaps)
+	}
+	// Once the wait is over the cursor passes the gap.
+	r.gaps[gap] = time.Now().Add(-gapWait)
+	if _, err := s.readFeed(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	if r.after != late || len(r.gaps) != 0 || len(r.seen) != 0 {
+		t.Fatalf("cursor at %d (gaps %v, %d seen); want %d with nothing waiting", r.after, r.gaps, len(r.seen), late)
+	}
+}
