@@ -242,7 +242,17 @@ type featurizer struct {
 	negation   bool
 	cues       bool
 	charWeight float64
+	// hook, when not nil, replaces the final step of vectorize: it gets
+	// the tokens and the word and character hashes and returns the
+	// vector. It exists for experiments in tests, runs only in the
+	// training-time path (Predict ignores it, so a model with a hook must
+	// be evaluated with the reference path) and is never encoded.
+	hook featureHook
 }
+
+// featureHook builds a feature vector from the tokens and the hashes that
+// appendFeatures produced; see featurizer.hook.
+type featureHook func(f featurizer, toks []token, words, chars []uint32) vector
 
 func newFeaturizer(o Options) featurizer {
 	return featurizer{
@@ -272,6 +282,9 @@ func (f featurizer) vectorize(text string) vector {
 		chars = make([]uint32, 0, 16*len(toks))
 	}
 	words, chars = f.appendFeatures(toks, words, chars)
+	if f.hook != nil {
+		return f.hook(f, toks, words, chars)
+	}
 	if !f.split() {
 		return normalise(words)
 	}

@@ -189,6 +189,14 @@ var ErrNoExamples = errors.New("classify: no training examples")
 // Train fits a softmax classifier on examples. At least two distinct
 // labels are required. Training is deterministic for a given Options.Seed.
 func Train(examples []Example, opts Options) (*Model, error) {
+	return train(examples, nil, opts, nil)
+}
+
+// train is Train with optional per-example weights (nil means 1) and an
+// optional feature hook (see featurizer.hook). The cross-validation
+// harness uses both to evaluate self-training and features learned from
+// unlabeled text (semi_tune_test.go); Train uses neither.
+func train(examples []Example, exWeights []float64, opts Options, hook featureHook) (*Model, error) {
 	if len(examples) == 0 {
 		return nil, ErrNoExamples
 	}
@@ -201,6 +209,7 @@ func Train(examples []Example, opts Options) (*Model, error) {
 		return nil, fmt.Errorf("classify: need at least two labels, got %d", len(labels))
 	}
 	m := &Model{opts: opts, feat: opts.featurizer(), labels: labels}
+	m.feat.hook = hook
 	m.index = make(map[string]int, len(labels))
 	for i, l := range labels {
 		m.index[l] = i
@@ -222,7 +231,7 @@ func Train(examples []Example, opts Options) (*Model, error) {
 			weights[c] = float64(len(ys)) / float64(len(labels)*n)
 		}
 	}
-	m.sgd(vecs, ys, weights, opts.Epochs, opts.Seed)
+	m.sgd(vecs, ys, weights, exWeights, opts.Epochs, opts.Seed)
 	m.sparse = newSparseWeights(m.w, len(labels))
 	return m, nil
 }
@@ -254,7 +263,7 @@ func (m *Model) vectorizeAll(examples []Example) ([]vector, []int) {
 // sgd runs epochs of shuffled stochastic gradient descent on the
 // class-weighted cross-entropy loss plus L2 regularisation. The weights are
 // kept as scale*w so that the L2 shrinkage costs O(1) per step.
-func (m *Model) sgd(vecs []vector, ys []int, classWeight []float64, epochs int, seed uint64) {
+func (m *Model) sgd(vecs []vector, ys []int, classWeight, exWeight []float64, epochs int, seed uint64) {
 	k := len(m.labels)
 	rng := rand.New(rand.NewPCG(seed, uint64(m.steps)))
 	order := make([]int, len(vecs))
@@ -280,6 +289,9 @@ func (m *Model) sgd(vecs []vector, ys []int, classWeight []float64, epochs int, 
 			eta := lr / (1 + lr*lambda*float64(m.steps))
 			m.steps++
 			cw := classWeight[y]
+			if exWeight != nil {
+				cw *= exWeight[i]
+			}
 			for c := range grad {
 				g := logits[c]
 				if c == y {
@@ -444,7 +456,7 @@ func (m *Model) Update(examples []Example, epochs int) error {
 	for i := range weights {
 		weights[i] = 1
 	}
-	m.sgd(vecs, ys, weights, epochs, m.opts.Seed)
+	m.sgd(vecs, ys, weights, nil, epochs, m.opts.Seed)
 	m.sparse = newSparseWeights(m.w, len(m.labels))
 	return nil
 }
