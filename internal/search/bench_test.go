@@ -70,8 +70,8 @@ func TestLatency(t *testing.T) {
 	// Each query set runs `repeat` times and every query keeps its best
 	// time, which filters out pauses caused by other processes on the
 	// shared machine; the same is done for FTS5.
-	ownLat := bestOf(repeat, len(queries), func(i int) { ix.Search(queries[i]) })
-	broadLat := bestOf(repeat, 100, func(i int) {
+	ownLat := searchgen.BestOf(repeat, len(queries), func(i int) { ix.Search(queries[i]) })
+	broadLat := searchgen.BestOf(repeat, 100, func(i int) {
 		q := queries[i]
 		q.Broaden = true
 		ix.Search(q)
@@ -83,7 +83,7 @@ func TestLatency(t *testing.T) {
 		}
 	}
 
-	op, bp := pcts(ownLat), pcts(broadLat)
+	op, bp := searchgen.Percentiles(ownLat), searchgen.Percentiles(broadLat)
 	t.Logf("own index: p50 %v p95 %v p99 %v; Broaden p50 %v p95 %v p99 %v", op[0], op[1], op[2], bp[0], bp[1], bp[2])
 
 	// The same queries scored exhaustively (no champion lists), and how
@@ -96,7 +96,7 @@ func TestLatency(t *testing.T) {
 	}
 	oldThreshold := champThreshold
 	champThreshold = math.MaxInt
-	exLat := bestOf(repeat, len(queries), func(i int) { ix.Search(queries[i]) })
+	exLat := searchgen.BestOf(repeat, len(queries), func(i int) { ix.Search(queries[i]) })
 	same, total, changed := 0, 0, 0
 	for i, q := range queries {
 		var ex []string
@@ -125,9 +125,9 @@ func TestLatency(t *testing.T) {
 	ix.compactLocked()
 	ix.mu.Unlock()
 	t.Logf("compaction of %d live documents (%d dead): %v", ix.Len(), (n+99)/100, time.Since(start).Round(time.Millisecond))
-	ep := pcts(exLat)
+	ep := searchgen.Percentiles(exLat)
 	t.Logf("exhaustive scoring (no champion lists): p50 %v p95 %v p99 %v; ratio with/without p50 %.2f p95 %.2f p99 %.2f",
-		ep[0], ep[1], ep[2], ratio(op[0], ep[0]), ratio(op[1], ep[1]), ratio(op[2], ep[2]))
+		ep[0], ep[1], ep[2], searchgen.Ratio(op[0], ep[0]), searchgen.Ratio(op[1], ep[1]), searchgen.Ratio(op[2], ep[2]))
 	t.Logf("top-10 agreement with exhaustive scoring: %.3f of results; %d of %d queries differ at all", float64(same)/float64(max(total, 1)), changed, len(queries))
 	if os.Getenv("SOCIALDESK_BENCH_NOFTS") != "" {
 		return
@@ -141,7 +141,7 @@ func TestLatency(t *testing.T) {
 	}
 	f.done(t)
 	ftsIndex := time.Since(start)
-	ftsLat := bestOf(repeat, len(queries), func(i int) { f.search(t, queries[i].Text, 10) })
+	ftsLat := searchgen.BestOf(repeat, len(queries), func(i int) { f.search(t, queries[i].Text, 10) })
 
 	heap := float64(m1.HeapAlloc-min(m0.HeapAlloc, m1.HeapAlloc)) / (1 << 20)
 	ownRate := float64(n) / ownIndex.Seconds()
@@ -150,43 +150,15 @@ func TestLatency(t *testing.T) {
 	t.Logf("index heap after GC: %.0f MiB (documents' text included)", heap)
 	t.Logf("indexing: own (UpsertMany) %.0f docs/s (%.1fs), FTS5 %.0f docs/s (%.1fs), ratio own/FTS5 %.2f",
 		ownRate, ownIndex.Seconds(), ftsRate, ftsIndex.Seconds(), ownRate/ftsRate)
-	fp := pcts(ftsLat)
+	fp := searchgen.Percentiles(ftsLat)
 	t.Logf("| query latency | p50 | p95 | p99 |")
 	t.Logf("| own index | %v | %v | %v |", op[0], op[1], op[2])
 	t.Logf("| own index, Broaden | %v | %v | %v |", bp[0], bp[1], bp[2])
 	t.Logf("| SQLite FTS5 bm25 | %v | %v | %v |", fp[0], fp[1], fp[2])
-	t.Logf("| ratio own/FTS5 | %.2f | %.2f | %.2f |", ratio(op[0], fp[0]), ratio(op[1], fp[1]), ratio(op[2], fp[2]))
+	t.Logf("| ratio own/FTS5 | %.2f | %.2f | %.2f |", searchgen.Ratio(op[0], fp[0]), searchgen.Ratio(op[1], fp[1]), searchgen.Ratio(op[2], fp[2]))
 	if n >= 1_000_000 && op[1] > 10*time.Millisecond {
 		t.Logf("p95 %v is above the 10 ms target", op[1])
 	}
-}
-
-// bestOf runs fn(i) for i in [0, n) repeat times and returns, per i, the
-// shortest time.
-func bestOf(repeat, n int, fn func(i int)) []time.Duration {
-	best := make([]time.Duration, n)
-	for r := range repeat {
-		for i := range n {
-			s := time.Now()
-			fn(i)
-			if d := time.Since(s); r == 0 || d < best[i] {
-				best[i] = d
-			}
-		}
-	}
-	return best
-}
-
-func ratio(a, b time.Duration) float64 { return float64(a) / float64(b) }
-
-// pcts returns p50, p95 and p99 of ds.
-func pcts(ds []time.Duration) [3]time.Duration {
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	at := func(p float64) time.Duration {
-		return s[min(len(s)-1, int(p*float64(len(s))))].Round(10 * time.Microsecond)
-	}
-	return [3]time.Duration{at(0.50), at(0.95), at(0.99)}
 }
 
 // genDoc and genQuery convert the generator's documents and queries.

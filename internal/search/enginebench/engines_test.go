@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -81,7 +80,7 @@ func TestEngines(t *testing.T) {
 	for _, q := range queries[:20] {
 		ix.Search(q)
 	}
-	own := pcts(bestOf(repeat, len(queries), func(i int) { ix.Search(queries[i]) }))
+	own := searchgen.Percentiles(searchgen.BestOf(repeat, len(queries), func(i int) { ix.Search(queries[i]) }))
 	rows = append(rows, row{"own index", ownRate, own})
 	t.Logf("own index: %.0f docs/s, p50 %v p95 %v p99 %v", ownRate, own[0], own[1], own[2])
 
@@ -123,7 +122,7 @@ func TestEngines(t *testing.T) {
 			for _, q := range gqueries[:20] {
 				bleveSearch(t, bx, q.Text, fz, 10)
 			}
-			lat := pcts(bestOf(repeat, len(gqueries), func(i int) { bleveSearch(t, bx, gqueries[i].Text, fz, 10) }))
+			lat := searchgen.Percentiles(searchgen.BestOf(repeat, len(gqueries), func(i int) { bleveSearch(t, bx, gqueries[i].Text, fz, 10) }))
 			name := e.name + ", match"
 			if fz > 0 {
 				name += ", fuzziness 1"
@@ -139,7 +138,7 @@ func TestEngines(t *testing.T) {
 	t.Logf("| engine | p50 | p95 | p99 | indexing docs/s | own/engine p50 | p95 | p99 | indexing |")
 	for _, r := range rows {
 		t.Logf("| %s | %v | %v | %v | %.0f | %.3f | %.3f | %.3f | %.2f |", r.name, r.lat[0], r.lat[1], r.lat[2], r.rate,
-			ratio(own[0], r.lat[0]), ratio(own[1], r.lat[1]), ratio(own[2], r.lat[2]), ownRate/r.rate)
+			searchgen.Ratio(own[0], r.lat[0]), searchgen.Ratio(own[1], r.lat[1]), searchgen.Ratio(own[2], r.lat[2]), ownRate/r.rate)
 	}
 
 	// Quality on the ticket dev set, the protocol of evalTickets in
@@ -266,32 +265,4 @@ func toQuery(g searchgen.Query) search.Query {
 		q.Context = search.Context{OS: g.OS, Devices: g.Devices, Site: g.Site}
 	}
 	return q
-}
-
-// bestOf runs fn(i) for i in [0, n) repeat times and returns, per i, the
-// shortest time.
-func bestOf(repeat, n int, fn func(i int)) []time.Duration {
-	best := make([]time.Duration, n)
-	for r := range repeat {
-		for i := range n {
-			s := time.Now()
-			fn(i)
-			if d := time.Since(s); r == 0 || d < best[i] {
-				best[i] = d
-			}
-		}
-	}
-	return best
-}
-
-func ratio(a, b time.Duration) float64 { return float64(a) / float64(b) }
-
-// pcts returns p50, p95 and p99 of ds.
-func pcts(ds []time.Duration) [3]time.Duration {
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	at := func(p float64) time.Duration {
-		return s[min(len(s)-1, int(p*float64(len(s))))].Round(10 * time.Microsecond)
-	}
-	return [3]time.Duration{at(0.50), at(0.95), at(0.99)}
 }

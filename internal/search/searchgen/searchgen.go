@@ -12,6 +12,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -280,4 +281,33 @@ func EvalTickets(tks []Ticket, rank func(title string, limit int) []string) Metr
 		m.Add(ranked, rel, nRel)
 	}
 	return m
+}
+
+// BestOf runs fn(i) for i in [0, n) repeat times and returns, per i, the
+// shortest time, which filters out pauses caused by other processes.
+func BestOf(repeat, n int, fn func(i int)) []time.Duration {
+	best := make([]time.Duration, n)
+	for r := range repeat {
+		for i := range n {
+			s := time.Now()
+			fn(i)
+			if d := time.Since(s); r == 0 || d < best[i] {
+				best[i] = d
+			}
+		}
+	}
+	return best
+}
+
+// Ratio is a / b.
+func Ratio(a, b time.Duration) float64 { return float64(a) / float64(b) }
+
+// Percentiles returns p50, p95 and p99 of ds, rounded to 10 µs.
+func Percentiles(ds []time.Duration) [3]time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	at := func(p float64) time.Duration {
+		return s[min(len(s)-1, int(p*float64(len(s))))].Round(10 * time.Microsecond)
+	}
+	return [3]time.Duration{at(0.50), at(0.95), at(0.99)}
 }
