@@ -54,8 +54,8 @@ type candidate struct {
 // scratch holds per-query accumulators, reused across queries.
 type scratch struct {
 	acc     []accum
-	seen    []uint64 // bit set of touched documents
-	touched []uint32
+	seen    []uint64  // bit set of touched documents
+	touched int       // how many bits are set in seen
 	scores  []float64 // working space for pruning
 	cands   []candidate
 }
@@ -284,7 +284,7 @@ func (ix *Index) getScratch() *scratch {
 		n = n + n/4 + 64
 		s = &scratch{acc: make([]accum, n), seen: make([]uint64, n/64+1)}
 	}
-	s.touched = s.touched[:0]
+	s.touched = 0
 	return s
 }
 
@@ -348,7 +348,7 @@ func (ix *Index) score(qts []qterm, q Query, k int, total *int) []candidate {
 		qt := qts[qi]
 		p := &ix.post[qt.id]
 		df := float64(p.live)
-		if !refining && len(s.touched) > 0 && (df > n/100 && df > 1000 || len(s.touched) > maxAccumulators) {
+		if !refining && s.touched > 0 && (df > n/100 && df > 1000 || s.touched > maxAccumulators) {
 			refining = true
 			*total = ix.collect(s, q.Viewer, types)
 		}
@@ -411,7 +411,7 @@ func (tp *termPass) add(s *scratch) {
 		a := &s.acc[d]
 		if s.seen[d>>6]&(1<<(d&63)) == 0 {
 			s.seen[d>>6] |= 1 << (d & 63)
-			s.touched = append(s.touched, d)
+			s.touched++
 		}
 		a.score += sc
 		a.mask |= mask
@@ -487,7 +487,7 @@ func (ix *Index) collect(s *scratch, v Viewer, types uint32) int {
 			}
 		}
 	}
-	s.touched = s.touched[:0]
+	s.touched = 0
 	return len(s.cands)
 }
 
