@@ -5,8 +5,6 @@ import (
 	"context"
 	"database/sql"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -81,7 +79,7 @@ func (db *DB) FeedPostsIn(ctx context.Context, ids []int64) ([]FeedPost, error) 
 	var out []FeedPost
 	for len(ids) > 0 {
 		n := min(len(ids), 500)
-		posts, err := db.feedPosts(ctx, `SELECT `+feedColumns+` FROM listening_feed WHERE id IN (`+idList(ids[:n])+`) ORDER BY id`)
+		posts, err := db.feedPosts(ctx, `SELECT `+feedColumns+` FROM listening_feed WHERE id IN (`+placeholders(n)+`) ORDER BY id`, idArgs(ids[:n])...)
 		if err != nil {
 			return nil, err
 		}
@@ -92,16 +90,13 @@ func (db *DB) FeedPostsIn(ctx context.Context, ids []int64) ([]FeedPost, error) 
 	return out, nil
 }
 
-// idList formats ids for an SQL IN list.
-func idList(ids []int64) string {
-	var b strings.Builder
+// idArgs returns ids as query arguments.
+func idArgs(ids []int64) []any {
+	args := make([]any, len(ids))
 	for i, id := range ids {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(strconv.FormatInt(id, 10))
+		args[i] = id
 	}
-	return b.String()
+	return args
 }
 
 // SetFeedIncident records that the feed posts ids were linked to a major
@@ -109,7 +104,7 @@ func idList(ids []int64) string {
 func (db *DB) SetFeedIncident(ctx context.Context, incidentID int64, ids []int64) error {
 	for len(ids) > 0 {
 		n := min(len(ids), 500)
-		if _, err := db.exec(ctx, db.w, `UPDATE listening_feed SET incident_id = ? WHERE id IN (`+idList(ids[:n])+`)`, incidentID); err != nil {
+		if _, err := db.exec(ctx, db.w, `UPDATE listening_feed SET incident_id = ? WHERE id IN (`+placeholders(n)+`)`, append([]any{incidentID}, idArgs(ids[:n])...)...); err != nil {
 			return err
 		}
 		ids = ids[n:]
