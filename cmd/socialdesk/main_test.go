@@ -91,9 +91,15 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 
 var urlRE = regexp.MustCompile(`running at (http://\S+)`)
 
+// startTimeout bounds how long the tests wait for the server to start and
+// for the demo data to load. Under the race detector on a loaded CI machine
+// the demo load (a bcrypt hash per demo account, then indexing) has taken
+// over 10 s, against half a second in a normal build.
+const startTimeout = 60 * time.Second
+
 func waitURL(t *testing.T, out interface{ String() string }) string {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(startTimeout)
 	for time.Now().Before(deadline) {
 		if m := urlRE.FindStringSubmatch(out.String()); m != nil {
 			return m[1]
@@ -112,7 +118,7 @@ func TestServeDemoAndHealthz(t *testing.T) {
 		done <- run(ctx, []string{"serve", "--demo"}, env(map[string]string{"SOCIALDESK_ADDR": "127.0.0.1:0", "SOCIALDESK_DATA": t.TempDir()}), nil, out, io.Discard)
 	}()
 	url := waitURL(t, out)
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(startTimeout)
 	for !strings.Contains(out.String(), "demo login (agent)") && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
