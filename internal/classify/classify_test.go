@@ -1,6 +1,8 @@
 package classify
 
 import (
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -188,9 +190,9 @@ func TestSerialisationRoundTrip(t *testing.T) {
 		t.Fatalf("options changed: %+v vs %+v", back.Options(), m.Options())
 	}
 	bad := slices.Clone(blob)
-	bad[4] = FormatVersion - 1
-	if err := back.UnmarshalBinary(bad); err == nil || !strings.Contains(err.Error(), "retrain") {
-		t.Fatalf("blob of the previous version accepted or unclear error: %v", err)
+	bad[4] = oldestReadable - 1
+	if err := back.UnmarshalBinary(bad); err == nil || !strings.Contains(err.Error(), "retrain") || !errors.Is(err, ErrOldFormat) {
+		t.Fatalf("blob of an unreadable old version accepted or unclear error: %v", err)
 	}
 	bad[4] = FormatVersion + 1
 	if err := back.UnmarshalBinary(bad); err == nil || !strings.Contains(err.Error(), "version") {
@@ -211,6 +213,82 @@ func TestSerialisationRoundTrip(t *testing.T) {
 	}
 	if err := zero.Update(toyExamples(), 1); err == nil {
 		t.Fatal("untrained model updated")
+	}
+}
+
+// TestWordVectorModels checks a model with word vectors: it encodes and
+// decodes with the same predictions, refuses a blob naming another vector
+// table, and a model without vectors still reads as format version 2 (the
+// version before word vectors) with unchanged predictions.
+func TestWordVectorModels(t *testing.T) {
+	o := smallOptions()
+	o.WordVectors = 1
+	m, err := Train(toyExamples(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.feat.vecs == nil || len(m.w) != (1<<o.HashBits+100)*len(m.labels) || m.feat.vecBase() != 1<<o.HashBits {
+		t.Fatal("word vector rows missing")
+	}
+	// Words the toy data never has, but whose vectors are near its words,
+	// move the scores.
+	p0, p1 := m.Predict("zzqx"), m.Predict("zzqx malfunction")
+	if p0.Scores[p0.Label] == p1.Scores[p0.Label] {
+		t.Fatal("a word known only from its vector does not change the prediction")
+	}
+	blob, err := m.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Model
+	if err := back.UnmarshalBinary(blob); err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{"vpn down", "laptop malfunction again", "", "🤔 hmm?"} {
+		p, q := m.Predict(text), back.Predict(text)
+		if p.Label != q.Label || !maps64Equal(p.Scores, q.Scores) {
+			t.Fatalf("%q: original %+v, decoded %+v", text, p, q)
+		}
+	}
+	if back.Options() != m.Options() {
+		t.Fatalf("options changed: %+v vs %+v", back.Options(), m.Options())
+	}
+	// The table id follows the header: magic, version, 5 option bytes,
+	// epochs, four eight-byte options, steps, the weight.
+	idAt := len(modelMagic) + 1 + 5 + 4 + 4*8 + 8 + 8
+	other := slices.Clone(blob)
+	other[idAt] ^= 1
+	if err := back.UnmarshalBinary(other); !errors.Is(err, ErrOldFormat) {
+		t.Fatalf("blob with another vector table: %v", err)
+	}
+	for _, w := range []float64{0, -1, math.Inf(1), math.NaN()} {
+		bad := slices.Clone(blob)
+		binary.LittleEndian.PutUint64(bad[idAt-8:], math.Float64bits(w))
+		if err := back.UnmarshalBinary(bad); err == nil {
+			t.Fatalf("blob with word vector weight %v accepted", w)
+		}
+	}
+	if _, err := Train(toyExamples(), Options{WordVectors: math.Inf(1)}); err == nil {
+		t.Fatal("infinite word vector weight accepted")
+	}
+
+	o.WordVectors = 0
+	plain, err := Train(toyExamples(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blob, err = plain.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	blob[len(modelMagic)] = 2
+	if err := back.UnmarshalBinary(blob); err != nil {
+		t.Fatalf("version 2 blob: %v", err)
+	}
+	for _, text := range []string{"vpn down", "laptop malfunction again"} {
+		if p, q := plain.Predict(text), back.Predict(text); !maps64Equal(p.Scores, q.Scores) {
+			t.Fatalf("%q: version 2 blob predicts %+v, want %+v", text, q, p)
+		}
 	}
 }
 
@@ -369,6 +447,14 @@ func FuzzUnmarshalBinary(f *testing.F) {
 	blob, _ := m.MarshalBinary()
 	f.Add(blob)
 	f.Add(blob[:40])
+	// A model without word vectors, as format version 2 wrote it.
+	o.WordVectors = 0
+	if m, err = Train(toyExamples(), o); err != nil {
+		f.Fatal(err)
+	}
+	old, _ := m.MarshalBinary()
+	old[len(modelMagic)] = 2
+	f.Add(old)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var back Model
 		if back.UnmarshalBinary(data) != nil {

@@ -16,14 +16,7 @@ func TestTuneCues(t *testing.T) {
 	if os.Getenv("CLASSIFY_TUNE") == "" {
 		t.Skip("set CLASSIFY_TUNE=1 to run the cross-validation search")
 	}
-	data := sharedDataDir(t)
-	path := filepath.Join(data, "complaints", "dev.csv")
-	ex := loadExamples(t, path, "text", "label")
-	domains := foldsFromGroups(loadColumn(t, path, "domain"))
-	folds, err := stratifiedFolds(ex, 5, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ex, folds, domains := complaintsDevFolds(t)
 	for _, cues := range []bool{false, true} {
 		o := DefaultOptions()
 		o.Cues = cues
@@ -42,7 +35,7 @@ func TestTuneCues(t *testing.T) {
 		return
 	}
 	for _, task := range []string{"category", "urgency", "impact"} {
-		tex := loadExamples(t, filepath.Join(data, "tickets", "dev.csv"), "title+body", task)
+		tex := loadExamples(t, filepath.Join(sharedDataDir(t), "tickets", "dev.csv"), "title+body", task)
 		tf, err := stratifiedFolds(tex, 5, 1)
 		if err != nil {
 			t.Fatal(err)

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/socialdesk/socialdesk/internal/classify/wordvec"
 )
 
 // Special tokens produced by the tokenizer for text spans whose exact
@@ -242,6 +244,11 @@ type featurizer struct {
 	negation   bool
 	cues       bool
 	charWeight float64
+	// vecs and vecWeight add the mean word vector (see
+	// Options.WordVectors) in the rows after the hashed space, which
+	// starts at mask+1; vecs is nil when they are not used.
+	vecs      *wordvec.Table
+	vecWeight float64
 	// hook, when not nil, replaces the final step of vectorize: it gets
 	// the tokens and the word and character hashes and returns the
 	// vector. It exists for experiments in tests, runs only in the
@@ -266,6 +273,27 @@ func newFeaturizer(o Options) featurizer {
 	}
 }
 
+// rows returns the number of weight rows the features index: the hashed
+// space, then one row per word vector dimension when vectors are used.
+func (f featurizer) rows() int {
+	return int(f.mask) + 1 + f.vecDims()
+}
+
+// vecBase returns the first word vector row, or 0 without word vectors.
+func (f featurizer) vecBase() int {
+	if f.vecs == nil {
+		return 0
+	}
+	return int(f.mask) + 1
+}
+
+func (f featurizer) vecDims() int {
+	if f.vecs == nil {
+		return 0
+	}
+	return f.vecs.Dims()
+}
+
 // split reports whether word and character features are normalised
 // separately (CharWeight > 0) rather than together.
 func (f featurizer) split() bool {
@@ -285,10 +313,54 @@ func (f featurizer) vectorize(text string) vector {
 	if f.hook != nil {
 		return f.hook(f, toks, words, chars)
 	}
+	if f.vecs != nil {
+		v := normalise(words)
+		if f.split() {
+			v = merge(v, normalise(chars), float32(f.charWeight))
+		}
+		sum := make([]float64, f.vecs.Dims())
+		if f.meanVector(sum, make([]int32, len(sum)), toks) {
+			base := f.mask + 1
+			for d, x := range sum {
+				v.idx = append(v.idx, base+uint32(d))
+				v.val = append(v.val, float32(f.vecWeight*x))
+			}
+		}
+		scaleUnit(v.val)
+		return v
+	}
 	if !f.split() {
 		return normalise(words)
 	}
 	return combine(normalise(words), normalise(chars), float32(f.charWeight))
+}
+
+// meanVector sets sum to the unit-length mean of the word vectors of the
+// words in toks and reports whether any word had one; q is scratch space
+// of the same length, and must be zero.
+func (f featurizer) meanVector(sum []float64, q []int32, toks []token) bool {
+	found := false
+	for _, t := range toks {
+		if t.word && f.vecs.Add(q, t.text) {
+			found = true
+		}
+	}
+	if !found {
+		return false
+	}
+	f.vecs.Scale(sum, q)
+	var norm float64
+	for _, x := range sum {
+		norm += x * x
+	}
+	if norm == 0 {
+		return false
+	}
+	inv := 1 / math.Sqrt(norm)
+	for d := range sum {
+		sum[d] *= inv
+	}
+	return true
 }
 
 // appendFeatures appends the hashed features of toks: word n-grams to
@@ -343,6 +415,27 @@ func (f featurizer) appendFeatures(toks []token, words, chars []uint32) ([]uint3
 // combine adds a and b scaled by wb, both sorted by index, and scales the
 // sum to unit length.
 func combine(a, b vector, wb float32) vector {
+	out := merge(a, b, wb)
+	scaleUnit(out.val)
+	return out
+}
+
+// scaleUnit scales v to unit length (a zero vector stays zero).
+func scaleUnit(v []float32) {
+	var norm float64
+	for _, x := range v {
+		norm += float64(x) * float64(x)
+	}
+	if norm > 0 {
+		inv := float32(1 / math.Sqrt(norm))
+		for k := range v {
+			v[k] *= inv
+		}
+	}
+}
+
+// merge returns a + wb*b for vectors sorted by index.
+func merge(a, b vector, wb float32) vector {
 	out := vector{idx: make([]uint32, 0, len(a.idx)+len(b.idx)), val: make([]float32, 0, len(a.idx)+len(b.idx))}
 	i, j := 0, 0
 	for i < len(a.idx) || j < len(b.idx) {
@@ -357,16 +450,6 @@ func combine(a, b vector, wb float32) vector {
 			out.idx, out.val = append(out.idx, a.idx[i]), append(out.val, a.val[i]+wb*b.val[j])
 			i++
 			j++
-		}
-	}
-	var norm float64
-	for _, v := range out.val {
-		norm += float64(v) * float64(v)
-	}
-	if norm > 0 {
-		inv := float32(1 / math.Sqrt(norm))
-		for k := range out.val {
-			out.val[k] *= inv
 		}
 	}
 	return out

@@ -17,6 +17,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+
+	"github.com/socialdesk/socialdesk/internal/classify/wordvec"
 )
 
 // Example is one labelled text. Labels are arbitrary strings, such as
@@ -69,6 +71,11 @@ type Options struct {
 	// (negative and positive sentiment, intensifiers, time expressions,
 	// first person, negators, problem and request words); see cues.go.
 	Cues bool
+	// WordVectors, when positive, adds the mean of the post's pretrained
+	// word vectors (package wordvec, at unit length) as dense features,
+	// weighted by WordVectors relative to the word block. Zero leaves them
+	// out.
+	WordVectors float64
 	// Epochs is the number of passes over the training data.
 	Epochs int
 	// Lambda is the L2 regularisation strength.
@@ -97,6 +104,7 @@ func DefaultOptions() Options {
 		CharWeight:     1,
 		Negation:       false,
 		Cues:           true,
+		WordVectors:    1,
 		Epochs:         10,
 		Lambda:         1e-5,
 		LearningRate:   0.5,
@@ -110,12 +118,14 @@ func DefaultOptions() Options {
 // preprocessed help-desk tickets (title and body): word n-grams alone do as
 // well as character n-grams at a fraction of the cost, weight averaging
 // hurts the rare urgency and impact codes, and the word-list cues (made for
-// short posts) slightly lower urgency and impact.
+// short posts) slightly lower urgency and impact, and so do word vectors
+// (category too: tickets are long and full of the desk's own codes).
 func TicketOptions() Options {
 	o := DefaultOptions()
 	o.NoCharGrams = true
 	o.Average = false
 	o.Cues = false
+	o.WordVectors = 0
 	return o
 }
 
@@ -150,16 +160,31 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("classify: WordNGrams %d must be 1 or 2", o.WordNGrams)
 	case o.CharMin < 1 || o.CharMax < o.CharMin || o.CharMax > 8:
 		return o, fmt.Errorf("classify: character n-gram range %d..%d invalid", o.CharMin, o.CharMax)
-	case o.Epochs < 0 || o.Lambda < 0 || o.LearningRate < 0 || o.CharWeight < 0:
-		return o, errors.New("classify: Epochs, Lambda, LearningRate and CharWeight must not be negative")
+	case o.Epochs < 0 || o.Lambda < 0 || o.LearningRate < 0 || o.CharWeight < 0 || o.WordVectors < 0:
+		return o, errors.New("classify: Epochs, Lambda, LearningRate, CharWeight and WordVectors must not be negative")
+	case !finite(o.Lambda) || !finite(o.LearningRate) || !finite(o.CharWeight) || !finite(o.WordVectors):
+		return o, errors.New("classify: Lambda, LearningRate, CharWeight and WordVectors must be finite numbers")
+	}
+	if o.WordVectors > 0 {
+		if _, err := wordvec.Default(); err != nil {
+			return o, err
+		}
 	}
 	return o, nil
 }
 
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+// featurizer returns the feature extraction of o, which must have passed
+// withDefaults (the word vector table is then known to decode).
 func (o Options) featurizer() featurizer {
 	f := newFeaturizer(o)
 	if o.NoCharGrams {
 		f.charMax = 0
+	}
+	if o.WordVectors > 0 {
+		f.vecs, _ = wordvec.Default()
+		f.vecWeight = o.WordVectors
 	}
 	return f
 }
@@ -214,7 +239,7 @@ func train(examples []Example, exWeights []float64, opts Options, hook featureHo
 	for i, l := range labels {
 		m.index[l] = i
 	}
-	m.w = make([]float32, (1<<uint(opts.HashBits))*len(labels))
+	m.w = make([]float32, m.feat.rows()*len(labels))
 	m.b = make([]float64, len(labels))
 
 	vecs, ys := m.vectorizeAll(examples)
@@ -232,7 +257,7 @@ func train(examples []Example, exWeights []float64, opts Options, hook featureHo
 		}
 	}
 	m.sgd(vecs, ys, weights, exWeights, opts.Epochs, opts.Seed)
-	m.sparse = newSparseWeights(m.w, len(labels))
+	m.sparse = newSparseWeights(m.w, len(labels), m.feat.vecBase())
 	return m, nil
 }
 
@@ -457,6 +482,6 @@ func (m *Model) Update(examples []Example, epochs int) error {
 		weights[i] = 1
 	}
 	m.sgd(vecs, ys, weights, nil, epochs, m.opts.Seed)
-	m.sparse = newSparseWeights(m.w, len(m.labels))
+	m.sparse = newSparseWeights(m.w, len(m.labels), m.feat.vecBase())
 	return nil
 }

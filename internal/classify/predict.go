@@ -19,6 +19,10 @@ type sparseWeights struct {
 	// for two labels the single difference w[1]-w[0], since only the
 	// difference of two logits matters to the softmax.
 	w []float32
+	// vec holds the rows of the word vector dimensions (which every post
+	// with a known word uses) in the same layout, all of them, so that
+	// they are read without a rank lookup.
+	vec []float32
 }
 
 // rankBlock covers 64 rows: which of them are stored, and how many rows
@@ -28,7 +32,10 @@ type rankBlock struct {
 	rank uint32
 }
 
-func newSparseWeights(w []float32, k int) sparseWeights {
+// newSparseWeights builds the compact copy of w (k labels); the rows from
+// vecBase on, if vecBase > 0, are word vector dimensions and are also
+// copied to sw.vec.
+func newSparseWeights(w []float32, k int, vecBase int) sparseWeights {
 	rows := len(w) / k
 	sw := sparseWeights{blocks: make([]rankBlock, (rows+63)/64)}
 	n := 0
@@ -54,6 +61,15 @@ func newSparseWeights(w []float32, k int) sparseWeights {
 			sw.w = append(sw.w, w[2*f+1]-w[2*f])
 		} else {
 			sw.w = append(sw.w, w[f*k:f*k+k]...)
+		}
+	}
+	if vecBase > 0 {
+		for f := vecBase; f < rows; f++ {
+			if k == 2 {
+				sw.vec = append(sw.vec, w[2*f+1]-w[2*f])
+			} else {
+				sw.vec = append(sw.vec, w[f*k:f*k+k]...)
+			}
 		}
 	}
 	return sw
@@ -83,6 +99,8 @@ type predictBuf struct {
 	counts [][2]uint32
 	used   []uint32 // occupied slots, in insertion order
 	acc    []float64
+	vec    []float64 // mean word vector
+	vecq   []int32   // its quantised sum
 }
 
 // maxPooledSlots bounds the hash table kept for reuse (about 8,000
@@ -201,6 +219,28 @@ func (m *Model) scores(text string, out []float64) {
 		ic = f.charWeight / math.Sqrt(cn)
 	}
 
+	// The mean word vector, in the rows after the hashed space: its
+	// values are scaled by the weight; the blocks of words and characters
+	// are then not scaled to unit length on their own but together with
+	// it (as featurizer.vectorize does).
+	var vec []float64
+	if f.vecs != nil {
+		n := f.vecs.Dims()
+		if cap(b.vec) < n {
+			b.vec, b.vecq = make([]float64, n), make([]int32, n)
+		}
+		vec = b.vec[:n]
+		q := b.vecq[:n]
+		clear(q)
+		if f.meanVector(vec, q, b.toks) {
+			for d := range vec {
+				vec[d] *= f.vecWeight
+			}
+		} else {
+			vec = nil
+		}
+	}
+
 	k := len(m.labels)
 	sw := &m.sparse
 	copy(out, m.b)
@@ -216,6 +256,10 @@ func (m *Model) scores(text string, out []float64) {
 			if r := sw.row(b.keys[s] - 1); r >= 0 {
 				d += v * float64(sw.w[r])
 			}
+		}
+		for i, v := range vec {
+			norm += v * v
+			d += v * float64(sw.vec[i])
 		}
 		if norm > 0 {
 			out[1] += d / math.Sqrt(norm)
@@ -237,6 +281,12 @@ func (m *Model) scores(text string, out []float64) {
 			continue
 		}
 		for c, wc := range sw.w[r*k : r*k+k] {
+			acc[c] += v * float64(wc)
+		}
+	}
+	for i, v := range vec {
+		norm += v * v
+		for c, wc := range sw.vec[i*k : i*k+k] {
 			acc[c] += v * float64(wc)
 		}
 	}

@@ -103,6 +103,10 @@ func TestPredictMatchesReference(t *testing.T) {
 	neg.Negation = true
 	small := DefaultOptions()
 	small.HashBits = 12
+	noVec := DefaultOptions()
+	noVec.WordVectors = 0
+	heavyVec := DefaultOptions()
+	heavyVec.WordVectors = 3
 	cases := []struct {
 		name string
 		ex   []Example
@@ -114,6 +118,8 @@ func TestPredictMatchesReference(t *testing.T) {
 		{"negation", ex, neg},
 		{"collisions", ex, small},
 		{"three labels", multi, DefaultOptions()},
+		{"no word vectors", ex, noVec},
+		{"word vectors 3", ex, heavyVec},
 	}
 	for _, c := range cases {
 		c.opts.Epochs = 2
@@ -194,12 +200,16 @@ func featureFingerprint(texts []string, opts ...Options) uint64 {
 // featureFingerprintV1 was computed with the code of FormatVersion 1 for
 // DefaultOptions and TicketOptions of that version (no cues; TicketOptions
 // is unchanged since). featureFingerprintV2 is that of DefaultOptions and
-// TicketOptions of FormatVersion 2. A speed-up of the tokenizer or the
+// TicketOptions of FormatVersion 2, which DefaultOptions without word
+// vectors must still give, since version 2 models are still read.
+// featureFingerprintV3 is that of DefaultOptions and TicketOptions of
+// FormatVersion 3. A speed-up of the tokenizer or the
 // hashing must keep both; a deliberate change of the features must bump
 // FormatVersion and record a new fingerprint.
 const (
 	featureFingerprintV1 = 9807762977132023938
 	featureFingerprintV2 = 11890409802722590426
+	featureFingerprintV3 = 1299950177966948375
 )
 
 func TestFeaturesUnchanged(t *testing.T) {
@@ -217,13 +227,18 @@ func TestFeaturesUnchanged(t *testing.T) {
 			texts = append(texts, e.Text)
 		}
 	}
-	v1 := DefaultOptions()
+	v2 := DefaultOptions()
+	v2.WordVectors = 0
+	v1 := v2
 	v1.Cues = false
 	if got := featureFingerprint(texts, v1, TicketOptions()); got != featureFingerprintV1 {
 		t.Errorf("version 1 features (no cues) changed: fingerprint %d, want %d", got, uint64(featureFingerprintV1))
 	}
-	if got := featureFingerprint(texts, DefaultOptions(), TicketOptions()); got != featureFingerprintV2 || FormatVersion != 2 {
-		t.Errorf("feature fingerprint %d (format version %d), want %d for version 2: the features changed; bump FormatVersion and record the new fingerprint", got, FormatVersion, uint64(featureFingerprintV2))
+	if got := featureFingerprint(texts, v2, TicketOptions()); got != featureFingerprintV2 {
+		t.Errorf("version 2 features (no word vectors) changed: fingerprint %d, want %d", got, uint64(featureFingerprintV2))
+	}
+	if got := featureFingerprint(texts, DefaultOptions(), TicketOptions()); got != featureFingerprintV3 || FormatVersion != 3 {
+		t.Errorf("feature fingerprint %d (format version %d), want %d for version 3: the features changed; bump FormatVersion and record the new fingerprint", got, FormatVersion, uint64(featureFingerprintV3))
 	}
 }
 

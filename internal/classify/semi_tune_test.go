@@ -54,13 +54,7 @@ func TestTuneUnlabeled(t *testing.T) {
 		t.Skip("set CLASSIFY_TUNE=1 to run the cross-validation search")
 	}
 	data := sharedDataDir(t)
-	path := filepath.Join(data, "complaints", "dev.csv")
-	ex := loadExamples(t, path, "text", "label")
-	domains := foldsFromGroups(loadColumn(t, path, "domain"))
-	folds, err := stratifiedFolds(ex, 5, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ex, folds, domains := complaintsDevFolds(t)
 	pool := loadUnlabeledPool(t, data)
 	if pool == nil {
 		t.Skip("no unlabeled pool in the shared data")
@@ -152,9 +146,14 @@ func TestTuneUnlabeled(t *testing.T) {
 		cache[key] = wc
 		return wc
 	}
-	embCache := map[string][2]any{}
-	cuesFor := func(kv [2]int, tr []Example, extra []string) map[string]uint8 {
-		cfg := defaultClusterConfig()
+	// Word vectors depend only on the training and extra texts, so the cue
+	// expansion and the dense rows share them.
+	type embedding struct {
+		vocab []string
+		emb   []float64
+	}
+	embCache := map[uint64]embedding{}
+	embeddingsFor := func(tr []Example, extra []string) ([]string, []float64) {
 		h := fnv.New64a()
 		for _, e := range tr {
 			h.Write([]byte(e.Text))
@@ -162,7 +161,7 @@ func TestTuneUnlabeled(t *testing.T) {
 		for _, e := range extra {
 			h.Write([]byte(e))
 		}
-		key := fmt.Sprint(h.Sum64())
+		key := h.Sum64()
 		c, ok := embCache[key]
 		if !ok {
 			texts := append([]string(nil), pool...)
@@ -170,34 +169,18 @@ func TestTuneUnlabeled(t *testing.T) {
 			for _, e := range tr {
 				texts = append(texts, e.Text)
 			}
-			vocab, emb := learnEmbeddings(texts, cfg)
-			c = [2]any{vocab, emb}
+			c.vocab, c.emb = learnEmbeddings(texts, defaultClusterConfig())
 			embCache[key] = c
 		}
-		return expandCues(c[0].([]string), c[1].([]float64), cfg.dims, kv[0], kv[1])
+		return c.vocab, c.emb
+	}
+	cuesFor := func(kv [2]int, tr []Example, extra []string) map[string]uint8 {
+		vocab, emb := embeddingsFor(tr, extra)
+		return expandCues(vocab, emb, defaultClusterConfig().dims, kv[0], kv[1])
 	}
 	denseFor := func(tr []Example, extra []string) (map[string][]float32, int) {
 		cfg := defaultClusterConfig()
-		h := fnv.New64a()
-		for _, e := range tr {
-			h.Write([]byte(e.Text))
-		}
-		for _, e := range extra {
-			h.Write([]byte(e))
-		}
-		key := fmt.Sprint(h.Sum64())
-		c, ok := embCache[key]
-		if !ok {
-			texts := append([]string(nil), pool...)
-			texts = append(texts, extra...)
-			for _, e := range tr {
-				texts = append(texts, e.Text)
-			}
-			vocab, emb := learnEmbeddings(texts, cfg)
-			c = [2]any{vocab, emb}
-			embCache[key] = c
-		}
-		vocab, emb := c[0].([]string), c[1].([]float64)
+		vocab, emb := embeddingsFor(tr, extra)
 		m := make(map[string][]float32, len(vocab))
 		for i, w := range vocab {
 			e := make([]float32, cfg.dims)
@@ -281,11 +264,7 @@ func TestTuneUnlabeled(t *testing.T) {
 				}
 				return m, err
 			}
-			m, err := train(tr, nil, o, hook)
-			if hook != nil && err == nil {
-				return refPredictor{m}, nil
-			}
-			return m, err
+			return trainHooked(tr, o, hook)
 		}
 		cv, err := crossValidate(ex, folds, trainFn)
 		if err != nil {
@@ -295,6 +274,32 @@ func TestTuneUnlabeled(t *testing.T) {
 		t.Logf("%-40s cv5 F1 %.4f  lodo F1 %.4f  mean %.4f  (%v)", v.name, cv.MacroF1, lodo.MacroF1,
 			(cv.MacroF1+lodo.MacroF1)/2, time.Since(start).Round(time.Millisecond))
 	}
+}
+
+// complaintsDevFolds loads complaints dev.csv and returns its examples,
+// their stratified 5-fold assignment (seed 1) and their leave-one-domain-
+// out assignment: the two cross-validations every tuning harness reports.
+func complaintsDevFolds(t *testing.T) (ex []Example, folds, domains []int) {
+	t.Helper()
+	path := filepath.Join(sharedDataDir(t), "complaints", "dev.csv")
+	ex = loadExamples(t, path, "text", "label")
+	domains = foldsFromGroups(loadColumn(t, path, "domain"))
+	folds, err := stratifiedFolds(ex, 5, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ex, folds, domains
+}
+
+// trainHooked trains with an optional feature hook; a hooked model
+// predicts through the training-time path, which is the only one that
+// runs the hook.
+func trainHooked(tr []Example, o Options, hook featureHook) (Predictor, error) {
+	m, err := train(tr, nil, o, hook)
+	if hook != nil && err == nil {
+		return refPredictor{m}, nil
+	}
+	return m, err
 }
 
 // selfTrainConfig sets self-training on unlabeled texts.

@@ -6,15 +6,22 @@ import (
 	"fmt"
 	"io"
 	"math"
+
+	"github.com/socialdesk/socialdesk/internal/classify/wordvec"
 )
 
 // FormatVersion is the version byte written by Model.MarshalBinary. It
 // changes whenever the encoding or the feature extraction changes, so a
 // stored model is never silently read with different features.
 //
-// Version 2 added Options.Cues (on in DefaultOptions). Version 1 blobs are
-// rejected: retrain the model from its examples.
-const FormatVersion byte = 2
+// Version 2 added Options.Cues (on in DefaultOptions); version 3 added
+// Options.WordVectors, written only when set, so version 2 blobs are still
+// read (as models without word vectors). Version 1 blobs are rejected:
+// retrain the model from its examples.
+const FormatVersion byte = 3
+
+// oldestReadable is the oldest FormatVersion that UnmarshalBinary reads.
+const oldestReadable byte = 2
 
 // modelMagic starts every encoded Model.
 const modelMagic = "SDCL"
@@ -30,6 +37,7 @@ const (
 	flagBalance
 	flagAverage
 	flagCues
+	flagWordVectors
 )
 
 // MarshalBinary encodes the model as a compact blob: a magic string, the
@@ -59,6 +67,9 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 	if o.Cues {
 		flags |= flagCues
 	}
+	if o.WordVectors > 0 {
+		flags |= flagWordVectors
+	}
 	buf = append(buf, byte(o.HashBits), byte(o.WordNGrams), byte(o.CharMin), byte(o.CharMax), flags)
 	buf = le.AppendUint32(buf, uint32(o.Epochs))
 	buf = le.AppendUint64(buf, math.Float64bits(o.Lambda))
@@ -66,6 +77,12 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 	buf = le.AppendUint64(buf, math.Float64bits(o.CharWeight))
 	buf = le.AppendUint64(buf, o.Seed)
 	buf = le.AppendUint64(buf, uint64(m.steps))
+	if o.WordVectors > 0 {
+		// The table's identity, so that a build with other vectors does
+		// not read the weights against the wrong dimensions.
+		buf = le.AppendUint64(buf, math.Float64bits(o.WordVectors))
+		buf = le.AppendUint64(buf, m.feat.vecs.ID())
+	}
 	buf = le.AppendUint32(buf, uint32(k))
 	for _, l := range m.labels {
 		buf = le.AppendUint32(buf, uint32(len(l)))
@@ -155,8 +172,8 @@ func (m *Model) UnmarshalBinary(data []byte) error {
 	if len(data) < len(modelMagic)+1 || string(data[:len(modelMagic)]) != modelMagic {
 		return errors.New("classify: not an encoded model")
 	}
-	if v := data[len(modelMagic)]; v != FormatVersion {
-		if v < FormatVersion {
+	if v := data[len(modelMagic)]; v < oldestReadable || v > FormatVersion {
+		if v < oldestReadable {
 			return fmt.Errorf("%w (format version %d; this build reads version %d): retrain the model", ErrOldFormat, v, FormatVersion)
 		}
 		return fmt.Errorf("classify: model format version %d, this build reads version %d", v, FormatVersion)
@@ -173,14 +190,23 @@ func (m *Model) UnmarshalBinary(data []byte) error {
 	o.BalanceClasses = flags&flagBalance != 0
 	o.Average = flags&flagAverage != 0
 	o.Cues = flags&flagCues != 0
+	vectors := flags&flagWordVectors != 0
 	o.Epochs = int(r.u32())
 	o.Lambda = math.Float64frombits(r.u64())
 	o.LearningRate = math.Float64frombits(r.u64())
 	o.CharWeight = math.Float64frombits(r.u64())
 	o.Seed = r.u64()
 	steps := int64(r.u64())
+	var tableID uint64
+	if vectors {
+		o.WordVectors = math.Float64frombits(r.u64())
+		tableID = r.u64()
+	}
 	if r.err != nil {
 		return fmt.Errorf("classify: decoding model header: %w", r.err)
+	}
+	if vectors && !(o.WordVectors > 0) {
+		return errors.New("classify: decoding model: bad word vector weight")
 	}
 	if o.HashBits == 0 || o.WordNGrams == 0 || o.CharMin == 0 {
 		return errors.New("classify: decoding model: options missing")
@@ -188,7 +214,13 @@ func (m *Model) UnmarshalBinary(data []byte) error {
 	if _, err := o.withDefaults(); err != nil {
 		return fmt.Errorf("classify: decoding model: %w", err)
 	}
-	rows := 1 << uint(o.HashBits)
+	if vectors {
+		if t, _ := wordvec.Default(); t.ID() != tableID {
+			return fmt.Errorf("%w (trained with other word vectors): retrain the model", ErrOldFormat)
+		}
+	}
+	feat := o.featurizer()
+	rows := feat.rows()
 	k := int(r.u32())
 	if k < 2 || rows*k > maxWeights {
 		return fmt.Errorf("classify: decoding model: bad label count %d", k)
@@ -229,7 +261,7 @@ func (m *Model) UnmarshalBinary(data []byte) error {
 	if len(r.buf) != 0 {
 		return fmt.Errorf("classify: decoding model: %d trailing bytes", len(r.buf))
 	}
-	*m = Model{opts: o, feat: o.featurizer(), labels: labels, index: index, w: w, b: b, steps: steps,
-		sparse: newSparseWeights(w, k)}
+	*m = Model{opts: o, feat: feat, labels: labels, index: index, w: w, b: b, steps: steps,
+		sparse: newSparseWeights(w, k, feat.vecBase())}
 	return nil
 }

@@ -124,6 +124,9 @@ func tuneGrid(base Options) []tuneCase {
 	add("avg l3e-5", func(o *Options) { o.Average = true; o.Lambda = 3e-5 })
 	add("avg e20 l3e-5", func(o *Options) { o.Average = true; o.Epochs = 20; o.Lambda = 3e-5 })
 	add("no cues", func(o *Options) { o.Cues = false })
+	add("word vectors 0", func(o *Options) { o.WordVectors = 0 })
+	add("word vectors 0.5", func(o *Options) { o.WordVectors = 0.5 })
+	add("word vectors 1", func(o *Options) { o.WordVectors = 1 })
 	if os.Getenv("CLASSIFY_TUNE_BITS") != "" {
 		for _, b := range []int{16, 18, 20, 22} {
 			add(fmt.Sprintf("hash bits %d", b), func(o *Options) { o.HashBits = b })

@@ -136,7 +136,7 @@ func TestOldModelFormatDoesNotStopListening(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	blob[4] = classify.FormatVersion - 1 // the version byte after the magic
+	blob[4] = 1 // the version byte after the magic: version 1, which this build no longer reads
 	if _, err := e.App.DB.AddListeningModel(ctx, store.ListeningModel{Kind: listening.ModelSupport, Model: blob, Note: "old build", Examples: len(ex)}); err != nil {
 		t.Fatal(err)
 	}
