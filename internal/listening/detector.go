@@ -573,14 +573,23 @@ func (d *Detector) expire(now time.Time) {
 	}
 }
 
-// retire moves one post out of the window; cut is the window's start.
-func (d *Detector) retire(p windowPost, cut time.Time) {
-	for _, h := range p.terms {
-		d.df[h]++
+// Background adds a post from before the window to the background term
+// statistics only, as if it had passed through the window: a detector
+// started in the middle of a stream learns from earlier posts which words
+// are ordinary chatter. Feed such posts oldest first, before Observe.
+func (d *Detector) Background(text string) {
+	d.buf = appendTerms(d.buf[:0], text, 40)
+	for _, t := range d.buf {
+		d.df[t.h]++
 	}
+	d.learned()
+}
+
+// learned counts one more background post. It keeps the background
+// bounded: halving it now and then, dropping rare words, so old topics
+// fade and memory stays flat.
+func (d *Detector) learned() {
 	d.docs++
-	// Keep the background bounded: halve it now and then, dropping rare
-	// words, so old topics fade and memory stays flat.
 	if d.docs > 50_000 || len(d.df) > 500_000 {
 		for h, v := range d.df {
 			if v < 2 {
@@ -591,6 +600,14 @@ func (d *Detector) retire(p windowPost, cut time.Time) {
 		}
 		d.docs /= 2
 	}
+}
+
+// retire moves one post out of the window; cut is the window's start.
+func (d *Detector) retire(p windowPost, cut time.Time) {
+	for _, h := range p.terms {
+		d.df[h]++
+	}
+	d.learned()
 	if a, ok := d.authors[p.author]; ok && !a.at.After(p.at) {
 		delete(d.authors, p.author)
 	}

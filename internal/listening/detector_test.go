@@ -123,3 +123,72 @@ func TestDetectorBoundedMemory(t *testing.T) {
 		t.Errorf("%d authors remembered, want <= 500", len(d.authors))
 	}
 }
+
+// popularChatter is two hours of chatter in which one everyday topic (the
+// match tonight) comes up in every fourth post, from many people on two
+// channels, one post a minute.
+func popularChatter() []Report {
+	match := []string{"anyone watching the match tonight", "who is coming to watch the match tonight", "the match tonight should be good",
+		"watching the match tonight at the pub", "big match tonight, who is in"}
+	var out []Report
+	for i := range 120 {
+		text := []string{"lunch was great today", "nice weather this weekend", "meeting moved to three", "welcome our new colleague",
+			"book club on thursday", "parking lot repainting next week"}[i%6] + fmt.Sprintf(" %c", 'a'+i%26)
+		if i%4 == 0 {
+			text = match[(i/4)%len(match)]
+		}
+		out = append(out, Report{ID: int64(i + 1), Channel: fmt.Sprint("chat", i%2), Author: fmt.Sprint("bg", i%40), Text: text, At: t0.Add(time.Duration(i) * time.Minute)})
+	}
+	return out
+}
+
+// TestDetectorBackground checks that posts from before the window, given
+// to Background, teach a detector started mid-stream which words are
+// everyday chatter, as a detector that saw the whole stream knows: an
+// evening of match talk then does not fire, though it does fire on a
+// detector that starts cold. A real outage still fires after the
+// background.
+func TestDetectorBackground(t *testing.T) {
+	history := popularChatter()
+	evening := t0.Add(2 * time.Hour)
+	var talk []Report
+	for i := range 8 {
+		talk = append(talk, Report{ID: int64(500 + i), Channel: fmt.Sprint("chat", i%2), Author: fmt.Sprint("fan", i),
+			Text: []string{"anyone watching the match tonight", "the match tonight is on at eight", "match tonight, who is in", "watching the match tonight"}[i%4],
+			At:   evening.Add(time.Duration(i) * time.Minute)})
+	}
+	fires := func(d *Detector, reports []Report) bool {
+		fired := false
+		for _, r := range reports {
+			fired = d.Observe(r).Fired || fired
+		}
+		return fired
+	}
+	cold := NewDetector(DetectorOptions{})
+	if !fires(cold, talk) {
+		t.Fatal("a cold detector did not fire on the match talk; the test no longer shows what the background is for")
+	}
+	whole := NewDetector(DetectorOptions{})
+	if fires(whole, history) || fires(whole, talk) {
+		t.Fatal("a detector that saw the whole stream fired on everyday chatter")
+	}
+	warm := NewDetector(DetectorOptions{})
+	for _, r := range history {
+		warm.Background(r.Text)
+	}
+	if warm.docs != float64(len(history)) || len(warm.df) == 0 {
+		t.Fatalf("background holds %v posts and %d words, want %d posts", warm.docs, len(warm.df), len(history))
+	}
+	if fires(warm, talk) {
+		t.Error("a detector given the earlier posts as background fired on the match talk")
+	}
+	var vpn []Report
+	for i := range 8 {
+		vpn = append(vpn, Report{ID: int64(600 + i), Channel: fmt.Sprint("ch", i%2), Author: fmt.Sprint("u", i),
+			Text: []string{"vpn keeps dropping", "the vpn disconnected again", "vpn drops every minute", "my vpn is disconnecting"}[i%4],
+			At:   evening.Add(time.Duration(20+i) * time.Minute)})
+	}
+	if !fires(warm, vpn) {
+		t.Error("a VPN outage did not fire after the background")
+	}
+}

@@ -11,6 +11,65 @@ import (
 	"github.com/socialdesk/socialdesk/internal/store"
 )
 
+// feedService returns a service on a fresh SQLite store that detects
+// over the feed as a shared node does, with its clock fixed at now.
+func feedService(t *testing.T, now time.Time) *Service {
+	t.Helper()
+	db, err := store.Open(context.Background(), "", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	d, err := desk.New(context.Background(), db, desk.Options{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Service{desk: d, db: db, log: slog.New(slog.DiscardHandler), opts: Options{Shared: true, NodeID: "n1", DetectEvery: time.Second},
+		det: NewDetector(DetectorOptions{}), incidents: map[int64]int64{}}
+}
+
+// TestLeaseHolderLearnsBackground checks that a node taking the detector
+// lease learns the background from the posts the feed keeps from before
+// the window, not only from the window: the match talk in the window is
+// everyday chatter in the hour before it, so no incident opens. Without
+// that hour the talk fires (TestDetectorBackground).
+func TestLeaseHolderLearnsBackground(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 5, 1, 20, 0, 0, 0, time.UTC)
+	s := feedService(t, now)
+	history := popularChatter()
+	start := now.Add(-11*time.Minute - time.Duration(len(history))*time.Minute)
+	inKeep := 0
+	for i, p := range history {
+		at := start.Add(time.Duration(i) * time.Minute)
+		if !at.Before(now.Add(-feedKeep(10 * time.Minute))) {
+			inKeep++
+		}
+		if _, _, err := s.db.AddFeedPost(ctx, store.FeedPost{Channel: p.Channel, ExternalID: fmt.Sprint("h", i), Author: p.Author, Text: p.Text, At: at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, text := range []string{"anyone watching the match tonight", "the match tonight is on at eight", "match tonight, who is in", "watching the match tonight",
+		"anyone watching the match tonight", "the match tonight is on at eight", "match tonight, who is in", "watching the match tonight"} {
+		if _, _, err := s.db.AddFeedPost(ctx, store.FeedPost{Channel: fmt.Sprint("chat", i%2), ExternalID: fmt.Sprint("w", i), Author: fmt.Sprint("fan", i),
+			Text: text, At: now.Add(time.Duration(i-9) * time.Minute)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := &feedReader{}
+	r.reset()
+	s.detectOnce(ctx, r)
+	if !r.held {
+		t.Fatal("the node did not take the lease")
+	}
+	if s.det.docs != float64(inKeep) {
+		t.Errorf("background learned from %v posts, want the %d the feed keeps before the window", s.det.docs, inKeep)
+	}
+	if majors, err := s.db.MajorIncidents(ctx, 10); err != nil || len(majors) != 0 {
+		t.Errorf("major incidents after replaying everyday chatter: %d (%v), want none", len(majors), err)
+	}
+}
+
 // TestFeedReaderPassesGaps checks the detecting node's feed reader when
 // an id never gets a row (an insert rolled back, or a duplicate that took
 // an id) and more posts than one read holds arrive after it: every post is
@@ -18,18 +77,9 @@ import (
 // for id is still read, and the cursor moves on once the wait is over.
 func TestFeedReaderPassesGaps(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.Open(ctx, "", t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
 	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
-	d, err := desk.New(ctx, db, desk.Options{Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &Service{desk: d, db: db, log: slog.Default(), opts: Options{Shared: true},
-		det: NewDetector(DetectorOptions{}), incidents: map[int64]int64{}}
+	s := feedService(t, now)
+	db := s.db
 	add := func(ext string, at time.Time) int64 {
 		t.Helper()
 		id, fresh, err := db.AddFeedPost(ctx, store.FeedPost{Channel: "webhook", ExternalID: ext, Author: ext,

@@ -23,6 +23,12 @@ const (
 	rebuildLimit = 100_000
 )
 
+// feedKeep is how long the feed keeps posts: twice the window, and at
+// least an hour, from which a new lease holder learns the background.
+func feedKeep(window time.Duration) time.Duration {
+	return max(2*window, time.Hour)
+}
+
 // feedReader is the lease holder's position in the listening feed and
 // the window's posts, by feed id.
 type feedReader struct {
@@ -140,10 +146,23 @@ func (s *Service) rebuild(ctx context.Context, r *feedReader) error {
 	if err != nil {
 		return err
 	}
-	posts, err := s.db.FeedPostsSince(ctx, s.desk.Now().Add(-window), rebuildLimit)
+	// The posts the feed keeps from before the window teach the new
+	// detector which words are ordinary chatter, as the previous holder
+	// had learned; without them every word would look unusual at first.
+	now := s.desk.Now()
+	older, err := s.db.FeedPostsBetween(ctx, now.Add(-feedKeep(window)), now.Add(-window), rebuildLimit)
 	if err != nil {
 		return err
 	}
+	posts, err := s.db.FeedPostsSince(ctx, now.Add(-window), rebuildLimit)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	for _, p := range older {
+		s.det.Background(p.Text)
+	}
+	s.mu.Unlock()
 	r.after, r.top = head, head
 	for _, p := range posts {
 		if p.ID > head {
@@ -151,7 +170,7 @@ func (s *Service) rebuild(ctx context.Context, r *feedReader) error {
 		}
 		s.detect(ctx, r, p)
 	}
-	s.log.Info("listening: this node runs outage detection", "node", s.opts.NodeID, "replayed", len(posts))
+	s.log.Info("listening: this node runs outage detection", "node", s.opts.NodeID, "replayed", len(posts), "background", len(older))
 	return nil
 }
 
@@ -323,8 +342,7 @@ func (s *Service) pruneFeed(ctx context.Context, r *feedReader) {
 		return
 	}
 	r.prune = time.Now()
-	keep := max(2*window, time.Hour)
-	if _, err := s.db.PruneFeed(ctx, s.desk.Now().Add(-keep)); err != nil {
+	if _, err := s.db.PruneFeed(ctx, s.desk.Now().Add(-feedKeep(window))); err != nil {
 		s.log.Warn("listening: could not prune the detection feed", "err", err)
 	}
 }

@@ -54,6 +54,14 @@ func (db *DB) FeedPostsSince(ctx context.Context, since time.Time, limit int) ([
 	return db.feedPosts(ctx, `SELECT `+feedColumns+` FROM listening_feed WHERE at >= ? ORDER BY at, id LIMIT ?`, toMicros(since), limit)
 }
 
+// FeedPostsBetween returns the newest limit posts sent at or after from
+// and before to, oldest first.
+func (db *DB) FeedPostsBetween(ctx context.Context, from, to time.Time, limit int) ([]FeedPost, error) {
+	posts, err := db.feedPosts(ctx, `SELECT `+feedColumns+` FROM listening_feed WHERE at >= ? AND at < ? ORDER BY at DESC, id DESC LIMIT ?`, toMicros(from), toMicros(to), limit)
+	slices.Reverse(posts)
+	return posts, err
+}
+
 func (db *DB) feedPosts(ctx context.Context, q string, args ...any) ([]FeedPost, error) {
 	rows, err := db.query(ctx, db.db, q, args...)
 	if err != nil {

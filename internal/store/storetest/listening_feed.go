@@ -49,6 +49,17 @@ func testListeningFeed(t *testing.T, db *store.DB) {
 	if err != nil || len(got) != 2 || got[0].ID != ids[1] || got[0].IncidentID != 99 || got[1].IncidentID != 0 {
 		t.Fatalf("posts since = %+v, %v", got, err)
 	}
+	// The newest posts of a time range, oldest first: the range holds all
+	// three posts and the limit keeps the newest two. The end is exclusive.
+	if got, err := db.FeedPostsBetween(ctx, now, now.Add(2*time.Minute+time.Millisecond), 2); err != nil || len(got) != 2 || got[0].ID != ids[1] || got[1].ID != ids[2] {
+		t.Fatalf("posts between = %+v, %v", got, err)
+	}
+	if got, err := db.FeedPostsBetween(ctx, now, now.Add(2*time.Minute), 1); err != nil || len(got) != 1 || got[0].ID != ids[1] {
+		t.Fatalf("newest post between, limit 1 = %+v, %v", got, err)
+	}
+	if got, err := db.FeedPostsBetween(ctx, now.Add(time.Hour), now.Add(2*time.Hour), 10); err != nil || len(got) != 0 {
+		t.Fatalf("posts between in an empty range = %+v, %v", got, err)
+	}
 	if n, err := db.PruneFeed(ctx, now.Add(90*time.Second)); err != nil || n != 2 {
 		t.Fatalf("pruned %d, %v; want 2", n, err)
 	}
