@@ -90,7 +90,7 @@ func TestStreamPollsWhenServerLacksIdle(t *testing.T) {
 
 	time.Sleep(300 * time.Millisecond)
 	uid := mbox.Deliver("polled@example.org", "polled")
-	if got := sink.wait(t, 3*time.Second); got.ExternalID != "polled@example.org" {
+	if got := sink.wait(t, 15*time.Second); got.ExternalID != "polled@example.org" {
 		t.Fatalf("delivered %q", got.ExternalID)
 	}
 	waitFor(t, "message marked seen", func() bool { return mbox.Seen(uid) })

@@ -46,7 +46,9 @@ func TestOneSearchCoversCommunity(t *testing.T) {
 		return out.Results
 	}
 	var res []map[string]any
-	deadline := time.Now().Add(time.Second + 500*time.Millisecond)
+	// The index follows changes as they are broadcast; the bound is wide
+	// so that a loaded machine running the race detector does not fail.
+	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		if res = search("employee"); len(res) == 2 {
 			break
@@ -54,7 +56,7 @@ func TestOneSearchCoversCommunity(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	if len(res) != 2 {
-		t.Fatalf("answers not searchable within a second: %+v", res)
+		t.Fatalf("answers not searchable after 10 s: %+v", res)
 	}
 	if res[0]["id"] != jsonID(good.ID) {
 		t.Fatalf("the verified answer should rank first: %+v", res)
@@ -63,7 +65,7 @@ func TestOneSearchCoversCommunity(t *testing.T) {
 	if _, err := cs.Flag(e.As("agent"), plain.ID, "unsafe advice"); err != nil {
 		t.Fatal(err)
 	}
-	deadline = time.Now().Add(1500 * time.Millisecond)
+	deadline = time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		if res = search("employee"); len(res) == 1 {
 			break

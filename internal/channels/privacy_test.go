@@ -52,7 +52,7 @@ func TestSecretsFromWebhookAndPortalNeverShow(t *testing.T) {
 	}
 	// Both tickets are in the search index (so the search checks below
 	// look at real results).
-	deadline := time.Now().Add(2 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for {
 		r := e.Request(t, "agent", "GET", "/api/v1/search?q=card+rejected+billing&types=ticket", "")
 		b, _ := io.ReadAll(r.Body)
