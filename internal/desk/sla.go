@@ -15,8 +15,9 @@ type SLAPolicy struct {
 	Rules []sla.Rule
 }
 
-// slaConfig is the stored and edited JSON form of an SLAPolicy.
-type slaConfig struct {
+// SLAConfig is the stored and edited form of an SLAPolicy: the JSON that
+// admins edit, and what the SLA settings form reads and writes.
+type SLAConfig struct {
 	Calendar sla.CalendarConfig `json:"calendar"`
 	Targets  sla.Targets        `json:"targets"`
 	WarnAt   float64            `json:"warn_at"`
@@ -41,7 +42,7 @@ func DefaultSLAPolicy() SLAPolicy {
 
 // ParseSLAPolicy reads and validates the JSON form of a policy.
 func ParseSLAPolicy(raw []byte) (SLAPolicy, error) {
-	var c slaConfig
+	var c SLAConfig
 	if err := json.Unmarshal(raw, &c); err != nil {
 		return SLAPolicy{}, socialdesk.FieldError("sla", "The SLA settings are not valid JSON: %v", err)
 	}
@@ -59,9 +60,9 @@ func ParseSLAPolicy(raw []byte) (SLAPolicy, error) {
 	return p, nil
 }
 
-// Config returns the JSON form of the policy.
-func (p SLAPolicy) Config() any {
-	return slaConfig{Calendar: p.Calendar.Config(), Targets: p.Targets, WarnAt: p.WarnAt, Rules: p.Rules}
+// Config returns the editable form of the policy.
+func (p SLAPolicy) Config() SLAConfig {
+	return SLAConfig{Calendar: p.Calendar.Config(), Targets: p.Targets, WarnAt: p.WarnAt, Rules: p.Rules}
 }
 
 // ConfigJSON returns the indented JSON form, for the admin editor.

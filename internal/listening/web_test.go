@@ -3,7 +3,6 @@ package listening_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -17,61 +16,23 @@ import (
 	"github.com/socialdesk/socialdesk/internal/listening"
 )
 
-// session is a signed-in browser for one role.
-type session struct {
-	t      *testing.T
-	e      *apptest.Env
-	tok    string
-	csrf   string
-	client *http.Client
-}
-
-func newSession(t *testing.T, e *apptest.Env, role string) *session {
-	tok, csrf, err := e.App.Desk.StartSession(context.Background(), e.People[role])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &session{t: t, e: e, tok: tok, csrf: csrf, client: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-}
-
-func (s *session) do(method, path string, form url.Values) (int, string, string) {
-	s.t.Helper()
-	var body io.Reader
-	if form != nil {
-		form.Set("csrf", s.csrf)
-		body = strings.NewReader(form.Encode())
-	}
-	req, _ := http.NewRequest(method, s.e.Server.URL+path, body)
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	req.AddCookie(&http.Cookie{Name: "sd_session", Value: s.tok})
-	resp, err := s.client.Do(req)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header.Get("Location"), string(b)
-}
-
 // TestPages drives the admin page, the dashboard and the status page as a
 // browser would, without JavaScript.
 func TestPages(t *testing.T) {
 	e := apptest.New(t)
 	ctx := context.Background()
-	admin, agent, employee := newSession(t, e, "admin"), newSession(t, e, "agent"), newSession(t, e, "employee")
+	admin, agent, employee := e.NewSession(t, "admin"), e.NewSession(t, "agent"), e.NewSession(t, "employee")
 
 	// Admin adds a rule, is told clearly about a bad one, saves settings.
-	if code, loc, _ := admin.do("POST", "/admin/listening/rules", url.Values{"kind": {"hashtag"}, "value": {"#outage"}}); code != http.StatusSeeOther || !strings.HasPrefix(loc, "/admin/listening") {
+	if code, loc, _ := admin.Do("POST", "/admin/listening/rules", url.Values{"kind": {"hashtag"}, "value": {"#outage"}}); code != http.StatusSeeOther || !strings.HasPrefix(loc, "/admin/listening") {
 		t.Fatalf("add rule: %d %q", code, loc)
 	}
-	if code, _, body := admin.do("POST", "/admin/listening/rules", url.Values{"kind": {"keyword"}, "value": {"two words"}}); code != http.StatusUnprocessableEntity || !strings.Contains(body, "use a phrase") {
+	if code, _, body := admin.Do("POST", "/admin/listening/rules", url.Values{"kind": {"keyword"}, "value": {"two words"}}); code != http.StatusUnprocessableEntity || !strings.Contains(body, "use a phrase") {
 		t.Fatalf("bad rule: %d", code)
 	}
 	form := url.Values{"threshold": {"0.5"}, "window_minutes": {"15"}, "min_reports": {"6"}, "min_authors": {"4"}, "min_channels": {"2"},
 		"default_policy": {"none"}, "policies": {"slack=public\ntwitter=review"}, "ack_text": {"Opened {number}: {url}"}, "ack_limit": {"2"}}
-	if code, _, _ := admin.do("POST", "/admin/listening/config", form); code != http.StatusSeeOther {
+	if code, _, _ := admin.Do("POST", "/admin/listening/config", form); code != http.StatusSeeOther {
 		t.Fatalf("save config: %d", code)
 	}
 	cfg := e.App.Listening.Config()
@@ -79,7 +40,7 @@ func TestPages(t *testing.T) {
 		t.Fatalf("config = %+v", cfg)
 	}
 	form.Set("policies", "slack=shout")
-	if code, _, body := admin.do("POST", "/admin/listening/config", form); code != http.StatusUnprocessableEntity || !strings.Contains(body, "public, private, review or none") {
+	if code, _, body := admin.Do("POST", "/admin/listening/config", form); code != http.StatusUnprocessableEntity || !strings.Contains(body, "public, private, review or none") {
 		t.Fatalf("bad policy: %d", code)
 	}
 	if e.App.Listening.Config().Policy("slack") != listening.ReplyPublic {
@@ -88,7 +49,7 @@ func TestPages(t *testing.T) {
 	if _, err := e.App.Listening.Train(desk.SystemContext(ctx), listening.ModelSupport, []classify.Example{{Text: "vpn broken help", Label: "1"}, {Text: "nice lunch", Label: "0"}}, "t"); err != nil {
 		t.Fatal(err)
 	}
-	code, _, body := admin.do("GET", "/admin/listening", nil)
+	code, _, body := admin.Do("GET", "/admin/listening", nil)
 	if code != 200 || !strings.Contains(body, "outage") || !strings.Contains(body, "Classifier versions") || !strings.Contains(body, "slack=public") {
 		t.Fatalf("admin page: %d\n%s", code, body)
 	}
@@ -103,7 +64,7 @@ func TestPages(t *testing.T) {
 		Text: "vpn broken again, help", Tags: []string{"outage"}, Visibility: connector.Public}); err != nil {
 		t.Fatal(err)
 	}
-	code, _, body = agent.do("GET", "/listening", nil)
+	code, _, body = agent.Do("GET", "/listening", nil)
 	if code != 200 || !strings.Contains(body, "hashtag: #outage") || !strings.Contains(body, "<svg") || !strings.Contains(body, "vpn broken again") {
 		t.Fatalf("dashboard: %d\n%s", code, body)
 	}
@@ -111,7 +72,7 @@ func TestPages(t *testing.T) {
 	if len(posts) != 1 {
 		t.Fatalf("posts = %+v", posts)
 	}
-	if code, _, _ := agent.do("POST", fmt.Sprintf("/listening/posts/%d/feedback", posts[0].ID), url.Values{"kind": {"not"}}); code != http.StatusSeeOther {
+	if code, _, _ := agent.Do("POST", fmt.Sprintf("/listening/posts/%d/feedback", posts[0].ID), url.Values{"kind": {"not"}}); code != http.StatusSeeOther {
 		t.Fatalf("feedback: %d", code)
 	}
 	// twitter is "review": the acknowledgement waits on the dashboard.
@@ -119,7 +80,7 @@ func TestPages(t *testing.T) {
 	if len(replies) != 1 || replies[0].State != "held" {
 		t.Fatalf("replies = %+v", replies)
 	}
-	if code, _, _ := agent.do("POST", fmt.Sprintf("/listening/replies/%d/approve", replies[0].ID), url.Values{}); code != http.StatusSeeOther {
+	if code, _, _ := agent.Do("POST", fmt.Sprintf("/listening/replies/%d/approve", replies[0].ID), url.Values{}); code != http.StatusSeeOther {
 		t.Fatalf("approve: %d", code)
 	}
 	msgs, _ := e.App.DB.Messages(ctx, posts[0].TicketID)
@@ -132,7 +93,7 @@ func TestPages(t *testing.T) {
 	if acks != 1 {
 		t.Errorf("acknowledgements queued after approval = %d, want 1", acks)
 	}
-	if code, _, _ := agent.do("POST", fmt.Sprintf("/listening/replies/%d/approve", replies[0].ID), url.Values{}); code != http.StatusConflict {
+	if code, _, _ := agent.Do("POST", fmt.Sprintf("/listening/replies/%d/approve", replies[0].ID), url.Values{}); code != http.StatusConflict {
 		t.Errorf("second approval: %d, want 409", code)
 	}
 	// With the pipeline's acknowledgement on, the thread is acknowledged
@@ -155,18 +116,18 @@ func TestPages(t *testing.T) {
 	if replies, _ := e.App.DB.ListeningReplies(ctx, e.App.Desk.Now().AddDate(0, 0, -1)); acks != 1 || len(replies) != 1 {
 		t.Errorf("with the pipeline's acknowledgement on: %d outbound messages, %d listening replies; want 1 and still 1", acks, len(replies))
 	}
-	if code, _, _ := admin.do("POST", "/admin/listening/models/update", url.Values{}); code != http.StatusSeeOther {
+	if code, _, _ := admin.Do("POST", "/admin/listening/models/update", url.Values{}); code != http.StatusSeeOther {
 		t.Fatalf("apply corrections: %d", code)
 	}
 	if ms, _ := e.App.Listening.Models(ctx); len(ms) != 2 || !ms[0].Active {
 		t.Errorf("models after applying corrections = %+v", ms)
 	}
 	// The status page renders for everyone; with no incidents it says so.
-	code, _, body = employee.do("GET", "/status", nil)
+	code, _, body = employee.Do("GET", "/status", nil)
 	if code != 200 || !strings.Contains(body, "No current incidents") {
 		t.Fatalf("status page: %d", code)
 	}
-	if code, _, _ := employee.do("GET", "/listening", nil); code != http.StatusForbidden && code != http.StatusNotFound {
+	if code, _, _ := employee.Do("GET", "/listening", nil); code != http.StatusForbidden && code != http.StatusNotFound {
 		t.Errorf("employee on dashboard: %d", code)
 	}
 }

@@ -100,11 +100,11 @@ func TestFormatDuration(t *testing.T) {
 		100*time.Hour + 10*time.Minute: "100h10m",
 	}
 	for d, want := range tests {
-		if got := formatDuration(d); got != want {
-			t.Errorf("formatDuration(%v) = %q, want %q", d, got, want)
+		if got := FormatDuration(d); got != want {
+			t.Errorf("FormatDuration(%v) = %q, want %q", d, got, want)
 		}
-		if back, err := time.ParseDuration(formatDuration(d)); err != nil || back != d {
-			t.Errorf("ParseDuration(formatDuration(%v)) = %v, %v", d, back, err)
+		if back, err := time.ParseDuration(FormatDuration(d)); err != nil || back != d {
+			t.Errorf("ParseDuration(FormatDuration(%v)) = %v, %v", d, back, err)
 		}
 	}
 }

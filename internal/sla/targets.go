@@ -29,7 +29,7 @@ type targetJSON struct {
 
 // MarshalJSON encodes the durations as strings like "4h30m".
 func (t Target) MarshalJSON() ([]byte, error) {
-	return json.Marshal(targetJSON{Response: formatDuration(t.Response), Resolution: formatDuration(t.Resolution)})
+	return json.Marshal(targetJSON{Response: FormatDuration(t.Response), Resolution: FormatDuration(t.Resolution)})
 }
 
 // UnmarshalJSON decodes durations written as Go duration strings ("90m",
@@ -92,7 +92,7 @@ func (ts Targets) Validate() error {
 			errs = append(errs, fmt.Errorf("priority %d: targets must be positive", p))
 		case t.Response > t.Resolution:
 			errs = append(errs, fmt.Errorf("priority %d: response target %s exceeds resolution target %s",
-				p, formatDuration(t.Response), formatDuration(t.Resolution)))
+				p, FormatDuration(t.Response), FormatDuration(t.Resolution)))
 		}
 	}
 	if len(errs) > 0 {
@@ -101,9 +101,9 @@ func (ts Targets) Validate() error {
 	return nil
 }
 
-// formatDuration writes d like time.Duration.String but without trailing
+// FormatDuration writes d like time.Duration.String but without trailing
 // zero units: "4h" rather than "4h0m0s".
-func formatDuration(d time.Duration) string {
+func FormatDuration(d time.Duration) string {
 	s := d.String()
 	if strings.HasSuffix(s, "m0s") {
 		s = strings.TrimSuffix(s, "0s")

@@ -131,19 +131,6 @@ func (s *Server) adminSavePriority(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/admin/priority?flash="+url.QueryEscape("Priority matrix saved. New tickets use it now."), http.StatusSeeOther)
 }
 
-func (s *Server) adminSLA(w http.ResponseWriter, r *http.Request) {
-	s.Render(w, r, http.StatusOK, "adminsla", "SLA settings", map[string]any{"JSON": s.desk.SLAPolicy().ConfigJSON()})
-}
-
-func (s *Server) adminSaveSLA(w http.ResponseWriter, r *http.Request) {
-	raw := r.PostFormValue("policy")
-	if err := s.desk.SetSLAPolicy(r.Context(), []byte(raw)); err != nil {
-		s.Render(w, r, http.StatusUnprocessableEntity, "adminsla", "SLA settings", map[string]any{"JSON": raw, "Error": socialdesk.ErrorMessage(err)})
-		return
-	}
-	http.Redirect(w, r, "/admin/sla?flash="+url.QueryEscape("SLA settings saved."), http.StatusSeeOther)
-}
-
 func (s *Server) adminAudit(w http.ResponseWriter, r *http.Request) {
 	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
 	page = max(page, 1)

@@ -4,6 +4,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -75,5 +76,47 @@ func TestBrowserAgentAnswersPortalTicket(t *testing.T) {
 	tk, err := e.App.DB.Ticket(t.Context(), 1)
 	if err != nil || tk.State != socialdesk.StateResolved || tk.SLA.RespondedAt.IsZero() || tk.Channel != "portal" {
 		t.Fatalf("stored ticket = %+v, %v", tk, err)
+	}
+}
+
+// TestBrowserSLAForm changes SLA settings in a real browser with the
+// keyboard: a new P2 response target typed in, Friday closed, an
+// escalation rule removed with the space bar, and the form sent with Enter
+// on its button.
+func TestBrowserSLAForm(t *testing.T) {
+	e := apptest.New(t)
+	base := e.Server.URL
+	admin := browsertest.New(t)
+	browsertest.Login(t, admin, base, "admin@example.com", apptest.Password)
+	browsertest.Do(t, admin,
+		chromedp.Navigate(base+"/admin/sla"),
+		chromedp.WaitVisible(chromedp.ID("timezone")),
+		chromedp.Clear(chromedp.CSS("input[name=response_2]")),
+		chromedp.SendKeys(chromedp.CSS("input[name=response_2]"), "45m"),
+		chromedp.Clear(chromedp.CSS("input[name=open_fri]")),
+		chromedp.Clear(chromedp.CSS("input[name=close_fri]")),
+		chromedp.Focus(chromedp.CSS("input[name=rule_4_remove]")),
+		chromedp.KeyEvent(" "),
+	)
+	if os.Getenv("SOCIALDESK_SCREENSHOTS") != "" {
+		browsertest.Screenshot(t, admin, os.Getenv("SOCIALDESK_SCREENSHOTS")+"/sla.png")
+	}
+	browsertest.Do(t, admin,
+		chromedp.Focus(chromedp.CSS("form.stack button[type=submit]")),
+		chromedp.KeyEvent("\r"),
+		chromedp.WaitVisible(chromedp.CSS(".flash")),
+	)
+	if flash := browsertest.Text(t, admin, ".flash"); !strings.Contains(flash, "SLA settings saved") {
+		t.Fatalf("no confirmation: %q", flash)
+	}
+	p := e.App.Desk.SLAPolicy()
+	if p.Targets[2].Response != 45*time.Minute {
+		t.Errorf("P2 response target = %v, want 45m", p.Targets[2].Response)
+	}
+	if _, open := p.Calendar.Config().Days["fri"]; open {
+		t.Error("Friday is still open")
+	}
+	if len(p.Rules) != 4 {
+		t.Errorf("%d escalation rules, want 4 after removing one: %+v", len(p.Rules), p.Rules)
 	}
 }
