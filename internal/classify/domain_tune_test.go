@@ -2,7 +2,6 @@ package classify
 
 import (
 	"cmp"
-	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -83,29 +82,16 @@ func TestTuneDomainAugment(t *testing.T) {
 		alpha float32
 		unit  bool
 	}{{0, false}, {0.5, false}, {1, false}, {0.25, true}, {0.5, true}, {1, true}} {
-		var sumCV, sumLO float64
-		var per []string
-		for _, seed := range []uint64{1, 2, 3} {
-			hook := augment(v.alpha, v.unit)
-			trainFn := func(tr []Example) (Predictor, error) {
+		hook := augment(v.alpha, v.unit)
+		cv5, lodo, per := seedsCV(t, ex, folds, domains, []uint64{1, 2, 3}, func(seed uint64) func([]Example) (Predictor, error) {
+			return func(tr []Example) (Predictor, error) {
 				o := DefaultOptions()
 				o.Seed = seed
 				training = true
 				defer func() { training = false }()
 				return trainHooked(tr, o, hook)
 			}
-			cv, err := crossValidate(ex, folds, trainFn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			lodo, err := crossValidate(ex, domains, trainFn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			sumCV += cv.MacroF1
-			sumLO += lodo.MacroF1
-			per = append(per, fmt.Sprintf("%.3f/%.3f", cv.MacroF1, lodo.MacroF1))
-		}
-		t.Logf("domain copies alpha %.2f unit %-5v cv5 %.4f lodo %.4f mean %.4f  [%s]", v.alpha, v.unit, sumCV/3, sumLO/3, (sumCV+sumLO)/6, strings.Join(per, " "))
+		})
+		t.Logf("domain copies alpha %.2f unit %-5v cv5 %.4f lodo %.4f mean %.4f  [%s]", v.alpha, v.unit, cv5, lodo, (cv5+lodo)/2, per)
 	}
 }

@@ -249,28 +249,16 @@ func TestTuneGlove(t *testing.T) {
 		if v.maxw > 0 {
 			hook = maxMinHook(hook, unit, dims, v.maxw)
 		}
-		var sumCV, sumLO float64
 		start := time.Now()
-		var per []string
-		for _, seed := range seeds {
-			trainFn := func(tr []Example) (Predictor, error) {
+		cv5, lodo, per := seedsCV(t, ex, folds, domains, seeds, func(seed uint64) func([]Example) (Predictor, error) {
+			return func(tr []Example) (Predictor, error) {
 				o := DefaultOptions()
 				o.Seed = seed
 				o.WordVectors = v.vw
 				return trainHooked(tr, o, hook)
 			}
-			cv, err := crossValidate(ex, folds, trainFn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			lodo, _ := crossValidate(ex, domains, trainFn)
-			sumCV += cv.MacroF1
-			sumLO += lodo.MacroF1
-			per = append(per, fmt.Sprintf("%.3f/%.3f", cv.MacroF1, lodo.MacroF1))
-		}
-		n := float64(len(seeds))
-		t.Logf("%-48s cv5 %.4f lodo %.4f mean %.4f  [%s] (%v)", v.name, sumCV/n, sumLO/n, (sumCV+sumLO)/2/n,
-			strings.Join(per, " "), time.Since(start).Round(time.Second))
+		})
+		t.Logf("%-48s cv5 %.4f lodo %.4f mean %.4f  [%s] (%v)", v.name, cv5, lodo, (cv5+lodo)/2, per, time.Since(start).Round(time.Second))
 	}
 }
 

@@ -291,6 +291,29 @@ func complaintsDevFolds(t *testing.T) (ex []Example, folds, domains []int) {
 	return ex, folds, domains
 }
 
+// seedsCV cross-validates the trainer each seed gives, 5-fold (folds) and
+// leave-one-domain-out (domains), and returns the mean macro-F1 of each
+// over the seeds, and every seed's pair of scores as text.
+func seedsCV(t *testing.T, ex []Example, folds, domains []int, seeds []uint64, trainer func(seed uint64) func([]Example) (Predictor, error)) (cv5, lodo float64, per string) {
+	t.Helper()
+	var scores []string
+	for _, seed := range seeds {
+		train := trainer(seed)
+		c, err := crossValidate(ex, folds, train)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := crossValidate(ex, domains, train)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cv5 += c.MacroF1 / float64(len(seeds))
+		lodo += l.MacroF1 / float64(len(seeds))
+		scores = append(scores, fmt.Sprintf("%.3f/%.3f", c.MacroF1, l.MacroF1))
+	}
+	return cv5, lodo, strings.Join(scores, " ")
+}
+
 // trainHooked trains with an optional feature hook; a hooked model
 // predicts through the training-time path, which is the only one that
 // runs the hook.
