@@ -585,6 +585,12 @@ func (d *Detector) Background(text string) {
 	d.learned()
 }
 
+// keepBackground takes over the background statistics of old, which is
+// not used afterwards.
+func (d *Detector) keepBackground(old *Detector) {
+	d.df, d.docs = old.df, old.docs
+}
+
 // learned counts one more background post. It keeps the background
 // bounded: halving it now and then, dropping rare words, so old topics
 // fade and memory stays flat.

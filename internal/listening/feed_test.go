@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/socialdesk/socialdesk"
 	"github.com/socialdesk/socialdesk/internal/desk"
 	"github.com/socialdesk/socialdesk/internal/store"
 )
@@ -67,6 +68,73 @@ func TestLeaseHolderLearnsBackground(t *testing.T) {
 	}
 	if majors, err := s.db.MajorIncidents(ctx, 10); err != nil || len(majors) != 0 {
 		t.Errorf("major incidents after replaying everyday chatter: %d (%v), want none", len(majors), err)
+	}
+}
+
+// TestRestartLearnsBackground checks that a single node, whose detector
+// starts empty after a restart, learns the background from the messages
+// stored in the hour before the window, and that a change of detection
+// settings keeps what the detector had learned: the match talk of
+// TestDetectorBackground does not fire after either.
+func TestRestartLearnsBackground(t *testing.T) {
+	ctx := context.Background()
+	clock := time.Date(2026, 5, 1, 20, 0, 0, 0, time.UTC)
+	db, err := store.Open(ctx, "", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	d, err := desk.New(ctx, db, desk.Options{Now: func() time.Time { return clock }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	history := popularChatter()
+	start := clock.Add(-11*time.Minute - time.Duration(len(history))*time.Minute)
+	now := clock
+	inKeep := 0
+	for i, p := range history {
+		clock = start.Add(time.Duration(i) * time.Minute)
+		if !clock.Before(now.Add(-feedKeep(10 * time.Minute))) {
+			inKeep++
+		}
+		if _, err := d.CreateTicket(desk.SystemContext(ctx), desk.NewTicket{Title: p.Text, Channel: p.Channel,
+			First: &socialdesk.Message{Body: p.Text, Channel: p.Channel, ExternalID: fmt.Sprint("h", i), Direction: "in"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clock = now
+	s, err := New(ctx, Options{Desk: d})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.det.docs != float64(inKeep) {
+		t.Fatalf("background learned from %v messages, want the %d stored in the hour before the window", s.det.docs, inKeep)
+	}
+	talk := func(from int) bool {
+		fired := false
+		for i, text := range []string{"anyone watching the match tonight", "the match tonight is on at eight", "match tonight, who is in", "watching the match tonight"} {
+			for j := range 2 {
+				n := from + 2*i + j
+				s.mu.Lock()
+				fired = s.det.Observe(Report{ID: int64(n), Channel: fmt.Sprint("chat", j), Author: fmt.Sprint("fan", n), Text: text, At: now.Add(time.Duration(n) * time.Second)}).Fired || fired
+				s.mu.Unlock()
+			}
+		}
+		return fired
+	}
+	if talk(0) {
+		t.Error("after a restart the match talk opened an outage")
+	}
+	c := s.Config()
+	c.MinReports++
+	if err := s.SetConfig(desk.SystemContext(ctx), c); err != nil {
+		t.Fatal(err)
+	}
+	if s.det.docs != float64(inKeep) {
+		t.Errorf("after a settings change the background holds %v posts, want %d", s.det.docs, inKeep)
+	}
+	if talk(100) {
+		t.Error("after a settings change the match talk opened an outage")
 	}
 }
 

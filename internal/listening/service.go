@@ -195,6 +195,15 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 	}
 	s.cfg = cfg.withDefaults()
 	s.det = NewDetector(s.detectorOptions())
+	if !opts.Shared {
+		// Alone, the detector runs in process and a restart empties it:
+		// it learns which words are everyday chatter from the messages
+		// stored in the hour before the window. (With several nodes the
+		// lease holder learns from the listening feed instead.)
+		if err := s.learnStoredBackground(ctx); err != nil {
+			return nil, err
+		}
+	}
 	if err := s.ReloadRules(ctx); err != nil {
 		return nil, err
 	}
@@ -202,6 +211,26 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// backgroundScan bounds the stored messages a single node reads at start
+// for the detector's background.
+const backgroundScan = 20_000
+
+// learnStoredBackground gives the detector the inbound messages stored in
+// the hour the feed would keep before the window, redacted as Observe
+// would see them.
+func (s *Service) learnStoredBackground(ctx context.Context) error {
+	window := s.det.Options().Window
+	now := s.desk.Now()
+	texts, err := s.db.RecentInboundTexts(ctx, now.Add(-feedKeep(window)), now.Add(-window), backgroundScan)
+	if err != nil {
+		return err
+	}
+	for _, text := range texts {
+		s.det.Background(s.desk.Redact(text))
+	}
+	return nil
 }
 
 func (s *Service) detectorOptions() DetectorOptions {
@@ -243,7 +272,10 @@ func (s *Service) apply(c Config) {
 	old := s.cfg
 	s.cfg = c
 	if old.WindowMinutes != c.WindowMinutes || old.MinReports != c.MinReports || old.MinAuthors != c.MinAuthors || old.MinChannels != c.MinChannels {
+		// The words of everyday chatter do not depend on the settings.
+		prev := s.det
 		s.det = NewDetector(s.detectorOptions())
+		s.det.keepBackground(prev)
 		s.incidents = map[int64]int64{}
 		s.resync = true
 	}
