@@ -49,6 +49,7 @@ var routeAccess = map[string]string{
 	"POST /admin/listening/config":               admin,
 	"POST /admin/listening/models/{id}/activate": admin,
 	"POST /admin/listening/models/update":        admin,
+	"POST /admin/listening/models/train":         admin,
 	"GET /status":                                user,
 	"POST /status/{id}/update":                   staff,
 	"POST /api/v1/listening/classify":            staff,

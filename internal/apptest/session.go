@@ -1,8 +1,10 @@
 package apptest
 
 import (
+	"bytes"
 	"context"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -34,16 +36,44 @@ func (e *Env) NewSession(t testing.TB, role string) *Session {
 func (s *Session) Do(method, path string, form url.Values) (status int, location, body string) {
 	s.t.Helper()
 	var r io.Reader
+	contentType := ""
 	if form != nil {
 		form.Set("csrf", s.csrf)
 		r = strings.NewReader(form.Encode())
+		contentType = "application/x-www-form-urlencoded"
 	}
+	return s.send(method, path, r, contentType)
+}
+
+// Upload posts a multipart form with fields and one file, as a browser
+// sends a form with a file input, and returns what Do returns.
+func (s *Session) Upload(path string, fields url.Values, fileField, fileName string, data []byte) (status int, location, body string) {
+	s.t.Helper()
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	w.WriteField("csrf", s.csrf)
+	for k, vs := range fields {
+		for _, v := range vs {
+			w.WriteField(k, v)
+		}
+	}
+	fw, err := w.CreateFormFile(fileField, fileName)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	fw.Write(data)
+	w.Close()
+	return s.send("POST", path, &buf, w.FormDataContentType())
+}
+
+func (s *Session) send(method, path string, r io.Reader, contentType string) (status int, location, body string) {
+	s.t.Helper()
 	req, err := http.NewRequest(method, s.e.Server.URL+path, r)
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	req.AddCookie(&http.Cookie{Name: "sd_session", Value: s.tok})
 	resp, err := s.client.Do(req)

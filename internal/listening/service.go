@@ -410,7 +410,7 @@ func (s *Service) Train(ctx context.Context, kind string, examples []classify.Ex
 	}
 	m, err := classify.Train(examples, opts)
 	if err != nil {
-		return 0, socialdesk.Errorf(socialdesk.EINVALID, "Cannot train: %v", err)
+		return 0, socialdesk.Errorf(socialdesk.EINVALID, "Cannot train: %s. Give labelled examples of at least two labels (for the support model, 1 for a support request and 0 for anything else).", strings.TrimPrefix(err.Error(), "classify: "))
 	}
 	blob, err := m.MarshalBinary()
 	if err != nil {

@@ -2,6 +2,7 @@ package listening
 
 import (
 	"embed"
+	"fmt"
 	"net/http"
 	"net/url"
 	"sort"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/socialdesk/socialdesk"
+	"github.com/socialdesk/socialdesk/internal/classify"
 	"github.com/socialdesk/socialdesk/internal/httpx"
 	"github.com/socialdesk/socialdesk/internal/store"
 	"github.com/socialdesk/socialdesk/internal/web"
@@ -46,6 +48,7 @@ func (p *Pages) Routes() []httpx.Route {
 		{Method: "POST", Pattern: "/admin/listening/config", Access: "admin", Summary: "Save listening settings", Handler: p.saveConfig},
 		{Method: "POST", Pattern: "/admin/listening/models/{id}/activate", Access: "admin", Summary: "Roll back to a model version", Handler: p.activate},
 		{Method: "POST", Pattern: "/admin/listening/models/update", Access: "admin", Summary: "Apply agents' corrections as a new model version", Handler: p.applyFeedback},
+		{Method: "POST", Pattern: "/admin/listening/models/train", Access: "admin", Summary: "Train a model version from an uploaded CSV file", Handler: p.train},
 		{Method: "GET", Pattern: "/status", Access: "user", Summary: "Status of major incidents", Handler: p.status},
 		{Method: "POST", Pattern: "/status/{id}/update", Access: "staff", Summary: "Post a status update or resolve", Handler: p.postStatus},
 	}
@@ -335,6 +338,47 @@ func (p *Pages) applyFeedback(w http.ResponseWriter, r *http.Request) {
 		msgs = append(msgs, "No corrections waiting.")
 	}
 	back(w, r, "/admin/listening", joinLines(msgs))
+}
+
+// train trains a model version from a CSV file uploaded on the settings
+// page, as `socialdesk listening train` does, and makes it active. A file
+// that cannot be read stores nothing.
+func (p *Pages) train(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if err := socialdesk.Authorize(socialdesk.UserFromContext(ctx), socialdesk.ActAdmin); err != nil {
+		p.web.RenderError(w, r, err)
+		return
+	}
+	kind := r.PostFormValue("kind")
+	textCol := strings.TrimSpace(r.PostFormValue("text_col"))
+	labelCol := strings.TrimSpace(r.PostFormValue("label_col"))
+	if textCol == "" {
+		textCol = "text"
+	}
+	if labelCol == "" {
+		labelCol = "label"
+	}
+	f, hdr, err := r.FormFile("csv")
+	if err != nil {
+		p.renderAdmin(w, r, http.StatusUnprocessableEntity, "Choose a CSV file to train from (up to 10 MB; use `socialdesk listening train` for larger files).")
+		return
+	}
+	defer f.Close()
+	examples, err := classify.ReadCSV(f, textCol, labelCol)
+	if err != nil {
+		p.renderAdmin(w, r, http.StatusUnprocessableEntity, "Cannot read "+hdr.Filename+": "+strings.TrimPrefix(err.Error(), "classify: ")+". Fix the file or the column names and upload it again.")
+		return
+	}
+	id, err := p.s.Train(ctx, kind, examples, "uploaded "+hdr.Filename)
+	if err != nil {
+		if socialdesk.ErrorCode(err) == socialdesk.EINVALID {
+			p.renderAdmin(w, r, http.StatusUnprocessableEntity, socialdesk.ErrorMessage(err))
+			return
+		}
+		p.web.RenderError(w, r, err)
+		return
+	}
+	back(w, r, "/admin/listening", fmt.Sprintf("Trained %s model version %d from %d examples; it is now active.", kind, id, len(examples)))
 }
 
 func (p *Pages) status(w http.ResponseWriter, r *http.Request) {

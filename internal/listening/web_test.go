@@ -131,3 +131,60 @@ func TestPages(t *testing.T) {
 		t.Errorf("employee on dashboard: %d", code)
 	}
 }
+
+// TestTrainFromUpload trains the support model from a CSV file uploaded on
+// the settings page: a good file makes an active version that classifies,
+// and a file that cannot be read, or lacks a file at all, is refused with
+// a message and stores no version.
+func TestTrainFromUpload(t *testing.T) {
+	e := apptest.New(t)
+	admin := e.NewSession(t, "admin")
+	ctx := t.Context()
+	var good strings.Builder
+	good.WriteString("post,is_request\n")
+	for i, text := range []string{"my laptop will not start, please help", "vpn keeps dropping, I cannot work", "outlook crashed again and lost my mail",
+		"printer on floor 3 is jammed, need help", "cannot log in to the portal since this morning", "lovely lunch in the canteen today",
+		"who is coming to the match tonight", "welcome to our new colleague", "nice weather this weekend", "book club on thursday"} {
+		fmt.Fprintf(&good, "%q,%d\n", text, map[bool]int{true: 1, false: 0}[i < 5])
+	}
+	for _, tc := range []struct {
+		name, file, textCol, labelCol, want string
+	}{
+		{"missing label column", good.String(), "post", "label", `no label column &#34;label&#34;`},
+		{"empty label", "text,label\nmy vpn is down,\n", "", "", "CSV line 2: empty label"},
+		{"one label only", "text,label\nmy vpn is down,1\nprinter jammed,1\n", "", "", "two labels"},
+		{"no file", "", "", "", "Choose a CSV file"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fields := url.Values{"kind": {listening.ModelSupport}, "text_col": {tc.textCol}, "label_col": {tc.labelCol}}
+			var code int
+			var body string
+			if tc.file == "" {
+				code, _, body = admin.Do("POST", "/admin/listening/models/train", fields)
+			} else {
+				code, _, body = admin.Upload("/admin/listening/models/train", fields, "csv", "posts.csv", []byte(tc.file))
+			}
+			if code != http.StatusUnprocessableEntity || !strings.Contains(body, tc.want) {
+				t.Fatalf("got %d, want 422 with %q:\n%s", code, tc.want, body)
+			}
+			if models, _ := e.App.Listening.Models(ctx); len(models) != 0 {
+				t.Fatalf("a refused upload stored %d model versions", len(models))
+			}
+		})
+	}
+	code, loc, _ := admin.Upload("/admin/listening/models/train", url.Values{"kind": {listening.ModelSupport}, "text_col": {"post"}, "label_col": {"is_request"}}, "csv", "posts.csv", []byte(good.String()))
+	if code != http.StatusSeeOther || !strings.Contains(loc, "from+10+examples") {
+		t.Fatalf("good upload: %d %s", code, loc)
+	}
+	models, err := e.App.Listening.Models(ctx)
+	if err != nil || len(models) != 1 || !models[0].Active || models[0].Examples != 10 || models[0].Note != "uploaded posts.csv" {
+		t.Fatalf("models after the upload = %+v, %v", models, err)
+	}
+	got, err := e.App.Listening.Classify("my laptop crashed again, please help")
+	if err != nil || !got.SupportRequest {
+		t.Errorf("the uploaded model's verdict on a support request: %+v, %v", got, err)
+	}
+	if code, _, _ := e.NewSession(t, "agent").Upload("/admin/listening/models/train", url.Values{"kind": {listening.ModelSupport}}, "csv", "posts.csv", []byte(good.String())); code != http.StatusForbidden {
+		t.Errorf("an agent uploading training data got %d, want 403", code)
+	}
+}
