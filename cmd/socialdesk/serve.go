@@ -68,8 +68,13 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		if logins == nil {
 			fmt.Fprintln(stdout, "The database has data already; demo data was not loaded.")
-		} else if err := a.Finder.Build(ctx); err != nil {
-			return fmt.Errorf("index demo data: %w", err)
+		} else {
+			if err := demo.LoadListening(ctx, a.Listening, a.Ingest.Deliver); err != nil {
+				return fmt.Errorf("load listening demo data: %w", err)
+			}
+			if err := a.Finder.Build(ctx); err != nil {
+				return fmt.Errorf("index demo data: %w", err)
+			}
 		}
 		for _, l := range logins {
 			fmt.Fprintf(stdout, "  demo login (%s): %s / %s\n", l.Role, l.Email, l.Password)

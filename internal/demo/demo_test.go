@@ -1,0 +1,50 @@
+package demo_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/socialdesk/socialdesk"
+	"github.com/socialdesk/socialdesk/internal/app"
+	"github.com/socialdesk/socialdesk/internal/demo"
+)
+
+// TestDemo loads the demo into an empty desk, as `serve --demo` does: the
+// accounts, the queue, and a listening setup whose VPN burst opens one
+// major incident with every report linked. Loading again does nothing.
+func TestDemo(t *testing.T) {
+	ctx := context.Background()
+	a, err := app.Open(ctx, app.Config{DataDir: t.TempDir(), RateLimit: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	logins, err := demo.Load(ctx, a.Desk)
+	if err != nil || len(logins) == 0 {
+		t.Fatalf("demo logins = %v, %v", logins, err)
+	}
+	if err := demo.LoadListening(ctx, a.Listening, a.Ingest.Deliver); err != nil {
+		t.Fatal(err)
+	}
+	_, total, err := a.DB.Tickets(ctx, socialdesk.TicketFilter{})
+	if err != nil || total < 50 {
+		t.Fatalf("demo queue holds %d tickets, %v", total, err)
+	}
+	majors, err := a.DB.MajorIncidents(ctx, 10)
+	if err != nil || len(majors) != 1 || majors[0].Channel != "listening" {
+		t.Fatalf("major incidents = %+v, %v; want the one listening opened", majors, err)
+	}
+	_, linked, err := a.DB.Tickets(ctx, socialdesk.TicketFilter{ParentID: majors[0].ID})
+	if err != nil || linked != 6 {
+		t.Errorf("%d reports linked to %s, want all 6", linked, majors[0].Number())
+	}
+	if rules, err := a.Listening.Rules(ctx); err != nil || len(rules) != 3 {
+		t.Errorf("watch rules = %+v, %v", rules, err)
+	}
+	if c, err := a.Listening.Classify("my laptop will not boot, please help"); err != nil || !c.SupportRequest {
+		t.Errorf("the demo model on a support request: %+v, %v", c, err)
+	}
+	if again, err := demo.Load(ctx, a.Desk); err != nil || again != nil {
+		t.Errorf("loading the demo twice: %v, %v", again, err)
+	}
+}
