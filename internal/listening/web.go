@@ -234,6 +234,16 @@ func (p *Pages) renderAdmin(w http.ResponseWriter, r *http.Request, status int, 
 	})
 }
 
+// adminError shows invalid input on the settings page, with the message
+// saying what to fix, and any other error on the error page.
+func (p *Pages) adminError(w http.ResponseWriter, r *http.Request, err error) {
+	if socialdesk.ErrorCode(err) == socialdesk.EINVALID {
+		p.renderAdmin(w, r, http.StatusUnprocessableEntity, socialdesk.ErrorMessage(err))
+		return
+	}
+	p.web.RenderError(w, r, err)
+}
+
 func joinLines(s []string) string {
 	out := ""
 	for i, v := range s {
@@ -248,11 +258,7 @@ func joinLines(s []string) string {
 func (p *Pages) addRule(w http.ResponseWriter, r *http.Request) {
 	_, err := p.s.AddRule(r.Context(), Rule{Kind: r.PostFormValue("kind"), Value: r.PostFormValue("value"), Channel: r.PostFormValue("channel")})
 	if err != nil {
-		if socialdesk.ErrorCode(err) == socialdesk.EINVALID {
-			p.renderAdmin(w, r, http.StatusUnprocessableEntity, socialdesk.ErrorMessage(err))
-			return
-		}
-		p.web.RenderError(w, r, err)
+		p.adminError(w, r, err)
 		return
 	}
 	back(w, r, "/admin/listening", "Rule added.")
@@ -292,11 +298,7 @@ func (p *Pages) saveConfig(w http.ResponseWriter, r *http.Request) {
 		cfg.Policies[ch] = pol
 	}
 	if err := p.s.SetConfig(r.Context(), cfg); err != nil {
-		if socialdesk.ErrorCode(err) == socialdesk.EINVALID {
-			p.renderAdmin(w, r, http.StatusUnprocessableEntity, socialdesk.ErrorMessage(err))
-			return
-		}
-		p.web.RenderError(w, r, err)
+		p.adminError(w, r, err)
 		return
 	}
 	back(w, r, "/admin/listening", "Settings saved.")
@@ -371,11 +373,7 @@ func (p *Pages) train(w http.ResponseWriter, r *http.Request) {
 	}
 	id, err := p.s.Train(ctx, kind, examples, "uploaded "+hdr.Filename)
 	if err != nil {
-		if socialdesk.ErrorCode(err) == socialdesk.EINVALID {
-			p.renderAdmin(w, r, http.StatusUnprocessableEntity, socialdesk.ErrorMessage(err))
-			return
-		}
-		p.web.RenderError(w, r, err)
+		p.adminError(w, r, err)
 		return
 	}
 	back(w, r, "/admin/listening", fmt.Sprintf("Trained %s model version %d from %d examples; it is now active.", kind, id, len(examples)))
