@@ -58,7 +58,7 @@ func slaFormFrom(c desk.SLAConfig) slaForm {
 		h := c.Calendar.Days[d.key]
 		f.Days = append(f.Days, slaDay{Key: d.key, Name: d.name, Open: h.Open, Close: h.Close})
 	}
-	for p := sla.MinPriority; p <= sla.MaxPriority; p++ {
+	for _, p := range priorityNumbers() {
 		row := slaTarget{Priority: p}
 		if t, ok := c.Targets[p]; ok {
 			row.Response, row.Resolution = sla.FormatDuration(t.Response), sla.FormatDuration(t.Resolution)
@@ -101,7 +101,7 @@ func slaFormFromRequest(r *http.Request) slaForm {
 	for _, d := range slaWeek {
 		f.Days = append(f.Days, slaDay{Key: d.key, Name: d.name, Open: v("open_" + d.key), Close: v("close_" + d.key)})
 	}
-	for p := sla.MinPriority; p <= sla.MaxPriority; p++ {
+	for _, p := range priorityNumbers() {
 		f.Targets = append(f.Targets, slaTarget{Priority: p, Response: v(fmt.Sprintf("response_%d", p)), Resolution: v(fmt.Sprintf("resolution_%d", p))})
 	}
 	n, _ := strconv.Atoi(v("rules"))
@@ -217,6 +217,7 @@ func (s *Server) slaPage(w http.ResponseWriter, r *http.Request, status int, for
 	s.Render(w, r, status, "adminsla", "SLA settings", data)
 }
 
+// priorityNumbers lists the priorities, P1 first.
 func priorityNumbers() []int {
 	var out []int
 	for p := sla.MinPriority; p <= sla.MaxPriority; p++ {
