@@ -146,18 +146,26 @@ func (ix *Index) analyseQuery(text string) []qterm {
 				df   int
 			}
 			var cs []cand
-			for _, id := range ix.typo.candidates(t, maxd) {
-				ct := ix.terms[id]
-				if ct == t {
-					continue
+			verify := func(ids []uint32) {
+				for _, id := range ids {
+					ct := ix.terms[id]
+					if ct == t {
+						continue
+					}
+					cdf := int(ix.post[id].live)
+					if df > 0 && cdf <= df*5 {
+						continue
+					}
+					if d := editDistance(t, ct, maxd); d <= maxd {
+						cs = append(cs, cand{ct, d, cdf})
+					}
 				}
-				cdf := int(ix.post[id].live)
-				if df > 0 && cdf <= df*5 {
-					continue
-				}
-				if d := editDistance(t, ct, maxd); d <= maxd {
-					cs = append(cs, cand{ct, d, cdf})
-				}
+			}
+			verify(ix.typo.candidates(t, maxd, false))
+			if len(cs) == 0 && maxd == 2 && df == 0 {
+				// An unknown word with nothing nearby the quick way: look at
+				// every term within two edits.
+				verify(ix.typo.candidates(t, maxd, true))
 			}
 			slices.SortFunc(cs, func(a, b cand) int {
 				return cmp.Or(cmp.Compare(a.d, b.d), cmp.Compare(b.df, a.df))

@@ -64,6 +64,7 @@ func TestTyposAndSynonyms(t *testing.T) {
 	}{
 		{"pasword reset", "pw", "typo: pasword→password"},
 		{"passwrod", "pw", "typo: passwrod→password"},
+		{"paswrod", "pw", "typo: paswrod→password"}, // a missing letter and a transposition
 		{"wlan", "wifi", "synonym: wlan→wifi"},
 		{"wireless network", "wifi", "synonym:"},
 		{"remote access", "vpn", "synonym: remote access→"},
