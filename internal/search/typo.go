@@ -58,7 +58,7 @@ const editAlphabet = "abcdefghijklmnopqrstuvwxyz"
 // for "password"), or has two substitutions or transpositions. With
 // thorough set, q is also changed by a transposition, or by an insertion
 // or substitution of a letter, which finds every term within two edits
-// whose other bytes are letters, at about 200 times the cost
+// whose other bytes are letters, at about 80 times the cost
 // (docs/benchmarks.md).
 func (t *typoIndex) candidates(q string, maxDist int, thorough bool) []uint32 {
 	seen := map[uint32]bool{}
