@@ -24,6 +24,11 @@ const (
 	rerankMin   = 200  // candidates re-ranked with boosts
 
 	maxAccumulators = 50_000 // documents a query may add before it only refines
+
+	// maxThorough bounds the thorough typo lookups (about 0.2 ms each,
+	// more for long words) one query makes, so that a query of many
+	// unknown words stays fast.
+	maxThorough = 3
 )
 
 // BM25F field weights and length normalisation, by field.
@@ -117,6 +122,7 @@ func (ix *Index) analyseQuery(text string) []qterm {
 		}
 		add(qterm{term: groupTerm(m.group), weight: w, kind: 's', group: m.group, member: m.member})
 	}
+	thorough := 0 // thorough typo lookups made for this query
 	for i, t := range toks {
 		if ix.an.stop[t] {
 			continue
@@ -162,7 +168,8 @@ func (ix *Index) analyseQuery(text string) []qterm {
 				}
 			}
 			verify(ix.typo.candidates(t, maxd, false))
-			if len(cs) == 0 && maxd == 2 && df == 0 {
+			if len(cs) == 0 && maxd == 2 && df == 0 && thorough < maxThorough {
+				thorough++
 				// An unknown word with nothing nearby the quick way: look at
 				// every term within two edits.
 				verify(ix.typo.candidates(t, maxd, true))

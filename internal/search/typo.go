@@ -17,13 +17,17 @@ func newTypoIndex() *typoIndex {
 	return &typoIndex{seed: maphash.MakeSeed(), dels: make(map[uint64][]uint32)}
 }
 
-const minTypoLen = 4
+const (
+	minTypoLen = 4
+	// maxTypoLen is the longest term the index holds.
+	maxTypoLen = 24
+)
 
 func (t *typoIndex) h(s string) uint64 { return maphash.String(t.seed, s) }
 
 // add registers term id under the term and its single deletions.
 func (t *typoIndex) add(term string, id uint32) {
-	if len(term) < minTypoLen || len(term) > 24 || isNumeric(term) {
+	if len(term) < minTypoLen || len(term) > maxTypoLen || isNumeric(term) {
 		return
 	}
 	t.put(t.h(term), id)
@@ -61,6 +65,9 @@ const editAlphabet = "abcdefghijklmnopqrstuvwxyz"
 // whose other bytes are letters, at about 80 times the cost
 // (docs/benchmarks.md).
 func (t *typoIndex) candidates(q string, maxDist int, thorough bool) []uint32 {
+	if len(q) > maxTypoLen+maxDist {
+		return nil // too long to be near any term the index holds
+	}
 	seen := map[uint32]bool{}
 	var out []uint32
 	del := make([]byte, 0, len(q)+1)

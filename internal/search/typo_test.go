@@ -70,6 +70,12 @@ func TestTypoCandidatesComplete(t *testing.T) {
 	if missed > 0 {
 		t.Errorf("%d words within the allowed distance were missed", missed)
 	}
+	// A word longer than the longest indexed term plus two cannot be near
+	// one, and costs nothing.
+	long := vocab[0] + "abcdefghijklmnopqrstuvwxyz"
+	if got := ix.candidates(long, 2, true); got != nil {
+		t.Errorf("a %d-byte word got %d candidates", len(long), len(got))
+	}
 }
 
 // BenchmarkTypoCandidates measures the candidate lookup for an unknown
