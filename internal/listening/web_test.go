@@ -172,6 +172,12 @@ func TestTrainFromUpload(t *testing.T) {
 			}
 		})
 	}
+	// A file over the 10 MB form limit gets a message saying so, not an
+	// expired-form page.
+	big := []byte("text,label\n" + strings.Repeat("my vpn keeps dropping again,1\n", 11<<20/30))
+	if code, _, body := admin.Upload("/admin/listening/models/train", url.Values{"kind": {listening.ModelSupport}}, "csv", "big.csv", big); code != http.StatusRequestEntityTooLarge || !strings.Contains(body, "larger than 10 MB") {
+		t.Fatalf("an 11 MB upload: %d\n%s", code, body)
+	}
 	code, loc, _ := admin.Upload("/admin/listening/models/train", url.Values{"kind": {listening.ModelSupport}, "text_col": {"post"}, "label_col": {"is_request"}}, "csv", "posts.csv", []byte(good.String()))
 	if code != http.StatusSeeOther || !strings.Contains(loc, "from+10+examples") {
 		t.Fatalf("good upload: %d %s", code, loc)

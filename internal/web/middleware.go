@@ -3,7 +3,10 @@ package web
 import (
 	"context"
 	"crypto/subtle"
+	"errors"
+	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -17,6 +20,19 @@ const (
 	loginCSRFCookie = "sd_login"
 	maxFormBody     = 10 << 20
 )
+
+// parseForm reads a posted form, multipart or not, and returns the error
+// that PostFormValue would hide, such as a body over maxFormBody.
+func parseForm(r *http.Request) error {
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		return r.ParseMultipartForm(maxMultipartMemory)
+	}
+	return r.ParseForm()
+}
+
+// maxMultipartMemory is how much of a multipart form is kept in memory;
+// the rest of its files go to temporary files.
+const maxMultipartMemory = 32 << 20
 
 // session resolves the session cookie, enforces the route's access level
 // and checks the CSRF token on every state-changing request.
@@ -40,6 +56,14 @@ func (s *Server) session(route httpx.Route) http.Handler {
 			want := csrfFrom(ctx)
 			got := r.Header.Get("X-CSRF-Token")
 			if got == "" {
+				if err := parseForm(r); err != nil {
+					var tooBig *http.MaxBytesError
+					if errors.As(err, &tooBig) {
+						s.Render(w, r, http.StatusRequestEntityTooLarge, "error", "Too large", map[string]any{"Status": 413,
+							"Message": fmt.Sprintf("This form is larger than %d MB. Go back and attach smaller files; for large imports use the API or the command line.", maxFormBody>>20)})
+						return
+					}
+				}
 				got = r.PostFormValue("csrf")
 			}
 			if want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(got)) != 1 {
