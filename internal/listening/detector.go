@@ -23,7 +23,7 @@ type DetectorOptions struct {
 	MinChannels int
 	// Threshold is the cosine similarity (0 to 1) between a post and a
 	// cluster's centroid above which the post joins the cluster; default
-	// 0.3, chosen on synthetic data (see docs/listening.md).
+	// defaultSimilarity, chosen on synthetic data (see docs/listening.md).
 	Threshold float64
 	// IncidentTTL is how long an outage cluster keeps collecting reports
 	// after its last one; default six windows.
@@ -48,7 +48,7 @@ func (o DetectorOptions) withDefaults() DetectorOptions {
 		o.MinChannels = 1
 	}
 	if o.Threshold <= 0 {
-		o.Threshold = 0.3
+		o.Threshold = defaultSimilarity
 	}
 	if o.IncidentTTL <= 0 {
 		o.IncidentTTL = 6 * o.Window
@@ -312,6 +312,9 @@ func (d *Detector) Observe(r Report) Outcome {
 	best.members = nil
 	return out
 }
+
+// defaultSimilarity is the default Threshold (Config.Similarity).
+const defaultSimilarity = 0.3
 
 // outageJoin is the share of Threshold a report needs to join an outage.
 const outageJoin = 0.4

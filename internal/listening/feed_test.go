@@ -127,8 +127,12 @@ func TestRestartLearnsBackground(t *testing.T) {
 	}
 	c := s.Config()
 	c.MinReports++
+	c.Similarity = 0.35
 	if err := s.SetConfig(desk.SystemContext(ctx), c); err != nil {
 		t.Fatal(err)
+	}
+	if o := s.det.Options(); o.MinReports != c.MinReports || o.Threshold != 0.35 {
+		t.Errorf("the detector runs with %+v after the settings changed to %+v", o, c)
 	}
 	if s.det.docs != float64(inKeep) {
 		t.Errorf("after a settings change the background holds %v posts, want %d", s.det.docs, inKeep)

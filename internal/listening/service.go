@@ -46,6 +46,9 @@ type Config struct {
 	MinReports    int `json:"min_reports"`
 	MinAuthors    int `json:"min_authors"`
 	MinChannels   int `json:"min_channels"`
+	// Similarity is how alike (cosine of weighted words, 0 to 1) a report
+	// must be to a cluster to join it; default 0.3.
+	Similarity float64 `json:"similarity,omitempty"`
 	// Policies maps a channel name to its outreach policy; channels not
 	// listed use DefaultPolicy (default "review").
 	Policies      map[string]string `json:"policies"`
@@ -75,6 +78,9 @@ func (c Config) withDefaults() Config {
 	if c.MinChannels <= 0 {
 		c.MinChannels = 1
 	}
+	if c.Similarity <= 0 || c.Similarity >= 1 {
+		c.Similarity = defaultSimilarity
+	}
 	if c.DefaultPolicy == "" {
 		c.DefaultPolicy = ReplyReview
 	}
@@ -94,6 +100,9 @@ func (c Config) Validate() error {
 	}
 	if c.WindowMinutes < 0 || c.WindowMinutes > 24*60 || c.MinReports < 0 || c.MinAuthors < 0 || c.MinChannels < 0 || c.MinReports > 10000 {
 		return socialdesk.FieldError("window_minutes", "Use a window of 1 to 1440 minutes and positive counts.")
+	}
+	if c.Similarity < 0 || c.Similarity >= 1 {
+		return socialdesk.FieldError("similarity", "The similarity is a number between 0 and 1 (default %g); higher joins only closer reports.", defaultSimilarity)
 	}
 	for ch, p := range c.Policies {
 		if !validPolicy(p) {
@@ -235,7 +244,7 @@ func (s *Service) learnStoredBackground(ctx context.Context) error {
 
 func (s *Service) detectorOptions() DetectorOptions {
 	return DetectorOptions{Window: time.Duration(s.cfg.WindowMinutes) * time.Minute, MinReports: s.cfg.MinReports,
-		MinAuthors: s.cfg.MinAuthors, MinChannels: s.cfg.MinChannels}
+		MinAuthors: s.cfg.MinAuthors, MinChannels: s.cfg.MinChannels, Threshold: s.cfg.Similarity}
 }
 
 // Config returns the current configuration.
@@ -271,7 +280,7 @@ func (s *Service) apply(c Config) {
 	defer s.mu.Unlock()
 	old := s.cfg
 	s.cfg = c
-	if old.WindowMinutes != c.WindowMinutes || old.MinReports != c.MinReports || old.MinAuthors != c.MinAuthors || old.MinChannels != c.MinChannels {
+	if old.WindowMinutes != c.WindowMinutes || old.MinReports != c.MinReports || old.MinAuthors != c.MinAuthors || old.MinChannels != c.MinChannels || old.Similarity != c.Similarity {
 		// The words of everyday chatter do not depend on the settings.
 		prev := s.det
 		s.det = NewDetector(s.detectorOptions())

@@ -286,8 +286,16 @@ func (p *Pages) saveConfig(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		th = -1
 	}
+	// An empty similarity means the default; one that is not a number
+	// is refused by Validate.
+	sim := 0.0
+	if v := strings.TrimSpace(r.PostFormValue("similarity")); v != "" {
+		if sim, err = strconv.ParseFloat(v, 64); err != nil {
+			sim = -1
+		}
+	}
 	cfg := Config{Threshold: th, WindowMinutes: num("window_minutes"), MinReports: num("min_reports"), MinAuthors: num("min_authors"),
-		MinChannels: num("min_channels"), DefaultPolicy: r.PostFormValue("default_policy"), AckText: r.PostFormValue("ack_text"),
+		MinChannels: num("min_channels"), Similarity: sim, DefaultPolicy: r.PostFormValue("default_policy"), AckText: r.PostFormValue("ack_text"),
 		AckLimit: num("ack_limit"), Policies: map[string]string{}}
 	for _, line := range splitLines(r.PostFormValue("policies")) {
 		ch, pol, ok := cutEq(line)

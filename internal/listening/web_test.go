@@ -30,14 +30,24 @@ func TestPages(t *testing.T) {
 	if code, _, body := admin.Do("POST", "/admin/listening/rules", url.Values{"kind": {"keyword"}, "value": {"two words"}}); code != http.StatusUnprocessableEntity || !strings.Contains(body, "use a phrase") {
 		t.Fatalf("bad rule: %d", code)
 	}
-	form := url.Values{"threshold": {"0.5"}, "window_minutes": {"15"}, "min_reports": {"6"}, "min_authors": {"4"}, "min_channels": {"2"},
+	form := url.Values{"threshold": {"0.5"}, "window_minutes": {"15"}, "min_reports": {"6"}, "min_authors": {"4"}, "min_channels": {"2"}, "similarity": {"0.45"},
 		"default_policy": {"none"}, "policies": {"slack=public\ntwitter=review"}, "ack_text": {"Opened {number}: {url}"}, "ack_limit": {"2"}}
 	if code, _, _ := admin.Do("POST", "/admin/listening/config", form); code != http.StatusSeeOther {
 		t.Fatalf("save config: %d", code)
 	}
 	cfg := e.App.Listening.Config()
-	if cfg.WindowMinutes != 15 || cfg.MinChannels != 2 || cfg.Policy("slack") != listening.ReplyPublic || cfg.Policy("email") != listening.ReplyNone {
+	if cfg.WindowMinutes != 15 || cfg.MinChannels != 2 || cfg.Similarity != 0.45 || cfg.Policy("slack") != listening.ReplyPublic || cfg.Policy("email") != listening.ReplyNone {
 		t.Fatalf("config = %+v", cfg)
+	}
+	for _, bad := range []string{"1.5", "-0.1", "close"} {
+		f := url.Values{}
+		for k, v := range form {
+			f[k] = v
+		}
+		f.Set("similarity", bad)
+		if code, _, body := admin.Do("POST", "/admin/listening/config", f); code != http.StatusUnprocessableEntity || !strings.Contains(body, "similarity is a number between 0 and 1") {
+			t.Fatalf("similarity %q: %d", bad, code)
+		}
 	}
 	form.Set("policies", "slack=shout")
 	if code, _, body := admin.Do("POST", "/admin/listening/config", form); code != http.StatusUnprocessableEntity || !strings.Contains(body, "public, private, review or none") {
