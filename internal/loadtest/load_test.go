@@ -167,10 +167,13 @@ func TestWebhookLoadWithKill9(t *testing.T) {
 		latencies []time.Duration
 		ackCount  atomic.Int64
 		killed    atomic.Bool
-		downtime  time.Duration
-		sends     atomic.Int64
-		dupSeen   atomic.Int64
-		polls     sync.WaitGroup
+		// killDone is closed once the killed server has been waited for;
+		// until then the kill owns srv.cmd.
+		killDone = make(chan struct{})
+		downtime time.Duration
+		sends    atomic.Int64
+		dupSeen  atomic.Int64
+		polls    sync.WaitGroup
 	)
 	killAt := int64(n * 4 / 10)
 	send := func(s spec) bool {
@@ -202,7 +205,10 @@ func TestWebhookLoadWithKill9(t *testing.T) {
 		acked[s.ext] = acc.TicketID
 		mu.Unlock()
 		if c := ackCount.Add(1); c == killAt && !killed.Swap(true) {
-			go srv.kill()
+			go func() {
+				srv.kill()
+				close(killDone)
+			}()
 		}
 		// Sample: time until the ticket shows through the API.
 		if s.depth == 0 && s.conv%10 == 0 && acc.TicketID != 0 {
@@ -268,9 +274,10 @@ func TestWebhookLoadWithKill9(t *testing.T) {
 				// acknowledged.
 				polls.Wait()
 				down := time.Now()
-				if srv.cmd.ProcessState == nil {
-					srv.cmd.Wait()
+				if !killed.Load() {
+					t.Fatalf("%d requests failed before the server was killed", len(failed))
 				}
+				<-killDone
 				srv.start()
 				downtime += time.Since(down)
 				t.Logf("server killed with %d acknowledged; restarted; resending %d", ackCount.Load(), len(failed))
