@@ -95,13 +95,13 @@ func (c Config) withDefaults() Config {
 
 // Validate reports the first problem with a configuration.
 func (c Config) Validate() error {
-	if c.Threshold < 0 || c.Threshold >= 1 {
+	if !(c.Threshold >= 0 && c.Threshold < 1) { // also refuses NaN
 		return socialdesk.FieldError("threshold", "The threshold is a number between 0 and 1.")
 	}
 	if c.WindowMinutes < 0 || c.WindowMinutes > 24*60 || c.MinReports < 0 || c.MinAuthors < 0 || c.MinChannels < 0 || c.MinReports > 10000 {
 		return socialdesk.FieldError("window_minutes", "Use a window of 1 to 1440 minutes and positive counts.")
 	}
-	if c.Similarity < 0 || c.Similarity >= 1 {
+	if !(c.Similarity >= 0 && c.Similarity < 1) {
 		return socialdesk.FieldError("similarity", "The similarity is a number between 0 and 1 (default %g); higher joins only closer reports.", defaultSimilarity)
 	}
 	for ch, p := range c.Policies {

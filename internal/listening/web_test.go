@@ -39,7 +39,7 @@ func TestPages(t *testing.T) {
 	if cfg.WindowMinutes != 15 || cfg.MinChannels != 2 || cfg.Similarity != 0.45 || cfg.Policy("slack") != listening.ReplyPublic || cfg.Policy("email") != listening.ReplyNone {
 		t.Fatalf("config = %+v", cfg)
 	}
-	for _, bad := range []string{"1.5", "-0.1", "close"} {
+	for _, bad := range []string{"1.5", "-0.1", "close", "NaN"} {
 		f := url.Values{}
 		for k, v := range form {
 			f[k] = v
@@ -48,6 +48,14 @@ func TestPages(t *testing.T) {
 		if code, _, body := admin.Do("POST", "/admin/listening/config", f); code != http.StatusUnprocessableEntity || !strings.Contains(body, "similarity is a number between 0 and 1") {
 			t.Fatalf("similarity %q: %d", bad, code)
 		}
+	}
+	nan := url.Values{}
+	for k, v := range form {
+		nan[k] = v
+	}
+	nan.Set("threshold", "NaN")
+	if code, _, body := admin.Do("POST", "/admin/listening/config", nan); code != http.StatusUnprocessableEntity || !strings.Contains(body, "threshold is a number between 0 and 1") {
+		t.Fatalf("threshold NaN: %d", code)
 	}
 	form.Set("policies", "slack=shout")
 	if code, _, body := admin.Do("POST", "/admin/listening/config", form); code != http.StatusUnprocessableEntity || !strings.Contains(body, "public, private, review or none") {

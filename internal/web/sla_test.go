@@ -123,6 +123,7 @@ func TestSLAForm(t *testing.T) {
 		{"empty target", "resolution_1", "", "P1 resolution target: give a time"},
 		{"half a day", "close_mon", "", "Give Monday both an opening and a closing time"},
 		{"warning out of range", "warn_percent", "150", "The warning threshold is a percentage from 0 to 99"},
+		{"warning not a number", "warn_percent", "NaN", "The warning threshold is a percentage from 0 to 99"},
 		{"unknown time zone", "timezone", "Mars/Olympus", "Mars/Olympus"},
 		{"bad holiday", "holidays", "next tuesday", "tuesday"},
 		{"response after resolution", "response_1", "5h", "response target 5h exceeds resolution target 4h"},

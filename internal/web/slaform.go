@@ -154,7 +154,7 @@ func (f slaForm) config() (desk.SLAConfig, error) {
 		c.Targets[t.Priority] = sla.Target{Response: resp, Resolution: reso}
 	}
 	pct, err := strconv.ParseFloat(f.WarnPercent, 64)
-	if err != nil || pct < 0 || pct >= 100 {
+	if err != nil || !(pct >= 0 && pct < 100) { // also refuses NaN
 		return c, socialdesk.FieldError("warn_percent", "The warning threshold is a percentage from 0 to 99 (0 turns warnings off); %q is not.", f.WarnPercent)
 	}
 	c.WarnAt = pct / 100
