@@ -2,7 +2,6 @@ package channels_test
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -14,36 +13,19 @@ import (
 )
 
 // browser signs role in and returns GET and form POST helpers that carry
-// the session cookie and CSRF token, without following redirects.
+// the session cookie and CSRF token, without following redirects. They
+// return the status and the redirect target, or the body when there is
+// none.
 func browser(t *testing.T, e *apptest.Env, role string) (get func(path string) (int, string), postForm func(path string, v url.Values) (int, string)) {
-	tok, csrf, err := e.App.Desk.StartSession(context.Background(), e.People[role])
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	do := func(req *http.Request) (int, string) {
-		req.AddCookie(&http.Cookie{Name: "sd_session", Value: tok})
-		resp, err := client.Do(req)
-		if err != nil {
-			t.Fatal(err)
+	s := e.NewSession(t, role)
+	result := func(code int, loc, body string) (int, string) {
+		if loc != "" {
+			return code, loc
 		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		if loc := resp.Header.Get("Location"); loc != "" {
-			return resp.StatusCode, loc
-		}
-		return resp.StatusCode, string(b)
+		return code, body
 	}
-	get = func(path string) (int, string) {
-		req, _ := http.NewRequest("GET", e.Server.URL+path, nil)
-		return do(req)
-	}
-	postForm = func(path string, v url.Values) (int, string) {
-		v.Set("csrf", csrf)
-		req, _ := http.NewRequest("POST", e.Server.URL+path, strings.NewReader(v.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		return do(req)
-	}
+	get = func(path string) (int, string) { return result(s.Do("GET", path, nil)) }
+	postForm = func(path string, v url.Values) (int, string) { return result(s.Do("POST", path, v)) }
 	return get, postForm
 }
 

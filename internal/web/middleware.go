@@ -22,17 +22,14 @@ const (
 )
 
 // parseForm reads a posted form, multipart or not, and returns the error
-// that PostFormValue would hide, such as a body over maxFormBody.
+// that PostFormValue would hide, such as a body over maxFormBody. A
+// multipart form is kept in memory: it is no larger than maxFormBody.
 func parseForm(r *http.Request) error {
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-		return r.ParseMultipartForm(maxMultipartMemory)
+		return r.ParseMultipartForm(maxFormBody)
 	}
 	return r.ParseForm()
 }
-
-// maxMultipartMemory is how much of a multipart form is kept in memory;
-// the rest of its files go to temporary files.
-const maxMultipartMemory = 32 << 20
 
 // session resolves the session cookie, enforces the route's access level
 // and checks the CSRF token on every state-changing request.
