@@ -1,6 +1,8 @@
 package listening
 
 import (
+	"context"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -8,7 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/socialdesk/socialdesk/connector"
 	"github.com/socialdesk/socialdesk/internal/classify"
+	"github.com/socialdesk/socialdesk/internal/desk"
+	"github.com/socialdesk/socialdesk/internal/store"
 )
 
 // BenchmarkListen measures the per-post work of listening on one core:
@@ -77,4 +82,66 @@ func BenchmarkDetect(b *testing.B) {
 		d.Observe(r)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "posts/s")
+}
+
+// BenchmarkDetectDense is BenchmarkDetect with the stream's posts 5 ms
+// apart (200 posts/s, 120,000 in a 10-minute window, more than MaxPosts):
+// the clusters of everyday chatter grow large, which a post's cost must
+// not grow with.
+func BenchmarkDetectDense(b *testing.B) {
+	start := time.Date(2026, 1, 5, 8, 0, 0, 0, time.UTC)
+	stream := loadBackground(b, start)
+	d := NewDetector(DetectorOptions{})
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		r := stream[i%len(stream)]
+		r.At = start.Add(time.Duration(i) * 5 * time.Millisecond)
+		d.Observe(r)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "posts/s")
+}
+
+// BenchmarkObserve measures Service.Observe on a single node with its
+// SQLite store: redaction, rule matching, the listening feed write and
+// outage detection, for posts that match no rule (the common case), over
+// the Spotify stream at its own pace compressed 60 times ("stream") and
+// with posts 5 ms apart ("dense").
+func BenchmarkObserve(b *testing.B) {
+	for _, bc := range []struct {
+		name  string
+		every time.Duration
+	}{{"stream", 0}, {"dense", 5 * time.Millisecond}} {
+		b.Run(bc.name, func(b *testing.B) {
+			ctx := context.Background()
+			db, err := store.Open(ctx, "", b.TempDir())
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			d, err := desk.New(ctx, db, desk.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			s, err := New(ctx, Options{Desk: d})
+			if err != nil {
+				b.Fatal(err)
+			}
+			start := time.Now().Add(-time.Hour)
+			stream := loadBackground(b, start)
+			span := stream[len(stream)-1].At.Sub(start) + time.Hour
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				r := stream[i%len(stream)]
+				at := r.At.Add(time.Duration(i/len(stream)) * span)
+				if bc.every > 0 {
+					at = start.Add(time.Duration(i) * bc.every)
+				}
+				s.Observe(ctx, connector.Inbound{Channel: r.Channel, ExternalID: fmt.Sprint(i), Author: connector.Author{ID: r.Author}, Text: r.Text, SentAt: at},
+					connector.Receipt{})
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "posts/s")
+		})
+	}
 }

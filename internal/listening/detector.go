@@ -2,6 +2,7 @@ package listening
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -110,12 +111,72 @@ type cluster struct {
 	counts   map[uint64]int
 	words    map[uint64]string
 	norm     float64
-	members  []Report // reports within the window (all of them until the outage fires)
+	members  []member    // reports within the window (all of them until the outage fires)
+	stats    memberStats // what members have in common
 	first    time.Time
 	last     time.Time
 	outage   bool
 	samples  []string
 	channels map[string]bool
+}
+
+// member is a report in a cluster, with the hashes of its terms.
+type member struct {
+	Report
+	terms []uint64
+}
+
+func reports(ms []member) []Report {
+	out := make([]Report, len(ms))
+	for i, m := range ms {
+		out[i] = m.Report
+	}
+	return out
+}
+
+// memberStats counts the terms, authors and channels of a cluster's
+// members. It is kept up to date as reports join and leave the window, so
+// deciding whether a cluster is an outage does not read every report
+// again: that would make a post's cost grow with its cluster's size.
+type memberStats struct {
+	terms    map[uint64]int // term -> occurrences
+	authors  map[string]int
+	channels map[string]int
+}
+
+// add counts a member in (by 1) or out (by -1).
+func (s *memberStats) add(m member, by int) {
+	if s.terms == nil {
+		s.terms, s.authors, s.channels = map[uint64]int{}, map[string]int{}, map[string]int{}
+	}
+	for _, h := range m.terms {
+		if s.terms[h] += by; s.terms[h] <= 0 {
+			delete(s.terms, h)
+		}
+	}
+	if s.authors[m.Author] += by; s.authors[m.Author] <= 0 {
+		delete(s.authors, m.Author)
+	}
+	if s.channels[m.Channel] += by; s.channels[m.Channel] <= 0 {
+		delete(s.channels, m.Channel)
+	}
+}
+
+// merge adds o's counts, reusing the larger maps; o is emptied.
+func (s *memberStats) merge(o *memberStats) {
+	if s.terms == nil || len(o.terms) > len(s.terms) {
+		*s, *o = *o, *s
+	}
+	for h, n := range o.terms {
+		s.terms[h] += n
+	}
+	for a, n := range o.authors {
+		s.authors[a] += n
+	}
+	for ch, n := range o.channels {
+		s.channels[ch] += n
+	}
+	*o = memberStats{}
 }
 
 type windowPost struct {
@@ -168,7 +229,9 @@ type Detector struct {
 	scores   map[int64]float64
 	outages  map[int64]bool
 	renamed  map[int64]rename // merged cluster -> the cluster it went into
-	order    idQueue          // cluster ids in creation order, for eviction
+	// renamedLimit is the size of renamed that makes expire sweep it.
+	renamedLimit int
+	order        idQueue // cluster ids in creation order, for eviction
 }
 
 // NewDetector returns an empty detector.
@@ -265,17 +328,20 @@ func (d *Detector) Observe(r Report) Outcome {
 	if best == nil {
 		best = d.newCluster(r.At)
 	}
+	// Merge in id order, so that the same stream always gives the same
+	// clusters (a full vocabulary keeps the words merged first).
+	sort.Slice(others, func(i, j int) bool { return others[i].id < others[j].id })
 	var linked []Report
 	for _, o := range others {
 		if o.outage {
 			continue
 		}
 		if best.outage {
-			linked = append(linked, o.members...)
+			linked = append(linked, reports(o.members)...)
 		}
 		d.merge(best, o)
 	}
-	d.join(best, r)
+	d.join(best, member{r, hashes})
 	d.push(windowPost{at: r.At, author: r.Author, terms: hashes, cluster: best.id})
 	if r.Author != "" {
 		d.authors[r.Author] = authorLast{at: r.At, text: r.Text, terms: hashes, cl: best.id}
@@ -288,28 +354,41 @@ func (d *Detector) Observe(r Report) Outcome {
 	if !d.ready(best) {
 		return out
 	}
-	// A cluster like an open outage joins it instead of opening another.
+	// A cluster like an open outage joins the most similar one instead
+	// of opening another.
+	var like *cluster
+	var likeCos float64
 	for id := range d.outages {
-		if o := d.clusters[id]; o != nil && d.centroidCos(o, best) >= d.opts.Threshold/2 {
-			members := best.members
-			d.merge(o, best)
-			return Outcome{Cluster: o.id, Outage: true, Members: members}
+		if o := d.clusters[id]; o != nil {
+			if cos := d.centroidCos(o, best); cos >= d.opts.Threshold/2 && (like == nil || cos > likeCos || cos == likeCos && o.id < like.id) {
+				like, likeCos = o, cos
+			}
 		}
+	}
+	if like != nil {
+		members := reports(best.members)
+		d.merge(like, best)
+		return Outcome{Cluster: like.id, Outage: true, Members: members}
 	}
 	best.outage = true
 	d.outages[best.id] = true
 	// Recent clusters close to the new outage are the same event told in
 	// other words: they join it.
+	var near []*cluster
 	for id, c := range d.clusters {
 		if id != best.id && !c.outage && c.last.After(r.At.Add(-d.opts.Window)) && d.centroidCos(best, c) >= d.opts.Threshold*outageJoin {
-			best.members = append(best.members, c.members...)
-			d.merge(best, c)
+			near = append(near, c)
 		}
 	}
+	sort.Slice(near, func(i, j int) bool { return near[i].id < near[j].id })
+	for _, c := range near {
+		best.members = append(best.members, c.members...)
+		d.merge(best, c)
+	}
 	out.Outage, out.Fired = true, true
-	out.Members = append([]Report(nil), best.members...)
+	out.Members = reports(best.members)
 	out.Title = d.title(best)
-	best.members = nil
+	best.members, best.stats = nil, memberStats{}
 	return out
 }
 
@@ -348,9 +427,21 @@ func (d *Detector) centroidCos(a, b *cluster) float64 {
 	return dot / (a.norm * b.norm)
 }
 
-// merge moves cluster o into c.
+// merge moves cluster o into c. When c's vocabulary fills up, o's most
+// frequent words are kept first.
 func (d *Detector) merge(c, o *cluster) {
-	for h, n := range o.counts {
+	words := make([]uint64, 0, len(o.counts))
+	for h := range o.counts {
+		words = append(words, h)
+	}
+	sort.Slice(words, func(i, j int) bool {
+		if a, b := o.counts[words[i]], o.counts[words[j]]; a != b {
+			return a > b
+		}
+		return words[i] < words[j]
+	})
+	for _, h := range words {
+		n := o.counts[h]
 		if _, ok := c.counts[h]; !ok {
 			if len(c.counts) >= maxVocabulary {
 				continue
@@ -367,8 +458,8 @@ func (d *Detector) merge(c, o *cluster) {
 		c.channels[ch] = true
 	}
 	if !c.outage {
-		c.members = append(c.members, o.members...)
-		sort.SliceStable(c.members, func(i, j int) bool { return c.members[i].At.Before(c.members[j].At) })
+		c.stats.merge(&o.stats)
+		c.members = mergeByTime(c.members, o.members)
 	}
 	if o.first.Before(c.first) {
 		c.first = o.first
@@ -380,6 +471,23 @@ func (d *Detector) merge(c, o *cluster) {
 	// Posts in the window that pointed at o now belong to c.
 	d.renamed[o.id] = rename{to: c.id, at: c.last}
 	d.updateNorm(c)
+}
+
+// mergeByTime merges b into a, both sorted by time, a's first on a tie.
+// It works from the back, in a's array, so merging a few recent reports
+// into a large cluster moves only the reports newer than them.
+func mergeByTime(a, b []member) []member {
+	n := len(a)
+	a = slices.Grow(a, len(b))[:n+len(b)]
+	i, j := n-1, len(b)-1
+	for k := len(a) - 1; j >= 0; k-- {
+		if i >= 0 && b[j].At.Before(a[i].At) {
+			a[k], i = a[i], i-1
+		} else {
+			a[k], j = b[j], j-1
+		}
+	}
+	return a
 }
 
 func (d *Detector) updateNorm(c *cluster) {
@@ -442,12 +550,14 @@ func (q *idQueue) pop() int64 {
 // maxVocabulary bounds the words a cluster remembers.
 const maxVocabulary = 300
 
-func (d *Detector) join(c *cluster, r Report) {
+func (d *Detector) join(c *cluster, m member) {
+	r := m.Report
 	c.n++
 	c.last = r.At
 	c.channels[r.Channel] = true
 	if !c.outage {
-		c.members = append(c.members, r)
+		c.members = append(c.members, m)
+		c.stats.add(m, 1)
 	}
 	if len(c.samples) < 5 {
 		c.samples = append(c.samples, r.Text)
@@ -472,29 +582,13 @@ func (d *Detector) join(c *cluster, r Report) {
 // far more frequent than the background predicts, so that ordinary
 // chatter about a popular topic does not fire.
 func (d *Detector) ready(c *cluster) bool {
-	if len(c.members) < d.opts.MinReports {
-		return false
-	}
-	authors, channels := map[string]bool{}, map[string]bool{}
-	for _, m := range c.members {
-		authors[m.Author] = true
-		channels[m.Channel] = true
-	}
-	if len(authors) < d.opts.MinAuthors || len(channels) < d.opts.MinChannels {
+	if len(c.members) < d.opts.MinReports || len(c.stats.authors) < d.opts.MinAuthors || len(c.stats.channels) < d.opts.MinChannels {
 		return false
 	}
 	// Some word shared by at least 40% of the reports in the window must
 	// be far more frequent than the background predicts.
-	counts := map[uint64]int{}
-	var terms []term
-	for _, m := range c.members {
-		terms = appendTerms(terms[:0], m.Text, 40)
-		for _, t := range terms {
-			counts[t.h]++
-		}
-	}
 	inWindow := float64(len(d.window) - d.head)
-	for h, n := range counts {
+	for h, n := range c.stats.terms {
 		if float64(n) < 0.4*float64(len(c.members)) || d.idf(h) < minIDF {
 			continue
 		}
@@ -510,12 +604,11 @@ func (d *Detector) title(c *cluster) string {
 	best, bestScore := "", -1.0
 	for _, m := range c.members {
 		var s float64
-		terms := appendTerms(nil, m.Text, 40)
-		for _, t := range terms {
-			s += float64(c.counts[t.h])
+		for _, h := range m.terms {
+			s += float64(c.counts[h])
 		}
-		if len(terms) > 0 {
-			s /= math.Sqrt(float64(len(terms)))
+		if len(m.terms) > 0 {
+			s /= math.Sqrt(float64(len(m.terms)))
 		}
 		if s > bestScore {
 			best, bestScore = m.Text, s
@@ -561,12 +654,14 @@ func (d *Detector) expire(now time.Time) {
 		}
 		d.order.ids, d.order.head = live, 0
 	}
-	if len(d.renamed) > 0 && (len(d.renamed) > 4096 || d.head%256 == 0) {
+	if len(d.renamed) >= max(d.renamedLimit, 4096) {
 		for id, rn := range d.renamed {
 			if rn.at.Before(cut) {
 				delete(d.renamed, id)
 			}
 		}
+		// Sweep again when the map has doubled, not on every post.
+		d.renamedLimit = 2 * len(d.renamed)
 	}
 	for id := range d.outages {
 		if c := d.clusters[id]; c == nil || c.last.Before(now.Add(-d.opts.IncidentTTL)) {
@@ -586,12 +681,6 @@ func (d *Detector) Background(text string) {
 		d.df[t.h]++
 	}
 	d.learned()
-}
-
-// keepBackground takes over the background statistics of old, which is
-// not used afterwards.
-func (d *Detector) keepBackground(old *Detector) {
-	d.df, d.docs = old.df, old.docs
 }
 
 // learned counts one more background post. It keeps the background
@@ -638,6 +727,7 @@ func (d *Detector) retire(p windowPost, cut time.Time) {
 	}
 	i := 0
 	for i < len(c.members) && c.members[i].At.Before(cut) {
+		c.stats.add(c.members[i], -1)
 		i++
 	}
 	c.members = c.members[i:]
@@ -653,11 +743,7 @@ func (d *Detector) Clusters(min int) []ClusterInfo {
 		}
 		info := ClusterInfo{ID: c.id, Reports: c.n, Channels: len(c.channels), First: c.first, Last: c.last, Outage: c.outage,
 			Samples: append([]string(nil), c.samples...)}
-		authors := map[string]bool{}
-		for _, m := range c.members {
-			authors[m.Author] = true
-		}
-		info.Authors = len(authors)
+		info.Authors = len(c.stats.authors)
 		type tw struct {
 			w string
 			s float64

@@ -2,6 +2,9 @@ package listening
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sort"
 	"testing"
 	"time"
 )
@@ -190,5 +193,75 @@ func TestDetectorBackground(t *testing.T) {
 	}
 	if !fires(warm, vpn) {
 		t.Error("a VPN outage did not fire after the background")
+	}
+}
+
+// TestMemberStatsFollowMembers checks the counts a cluster keeps of its
+// members' terms, authors and channels, which decide whether it is an
+// outage, against a count from scratch, while a dense stream with bursts
+// makes clusters join, merge, fire and lose reports to the window.
+func TestMemberStatsFollowMembers(t *testing.T) {
+	start := time.Date(2026, 1, 5, 8, 0, 0, 0, time.UTC)
+	stream := loadBackground(t, start)
+	stream = stream[:min(len(stream), 6000)]
+	for i := range stream {
+		stream[i].At = start.Add(time.Duration(i) * 50 * time.Millisecond)
+	}
+	for _, bu := range makeBursts(rand.New(rand.NewPCG(3, 3)), []time.Time{start.Add(time.Minute), start.Add(2 * time.Minute), start.Add(3 * time.Minute)}, 1_000_000) {
+		stream = append(stream, bu.reports...)
+	}
+	sort.SliceStable(stream, func(i, j int) bool { return stream[i].At.Before(stream[j].At) })
+	d := NewDetector(DetectorOptions{})
+	fired := 0
+	for i, r := range stream {
+		if d.Observe(r).Fired {
+			fired++
+		}
+		if i%97 != 0 && i != len(stream)-1 {
+			continue
+		}
+		for _, c := range d.clusters {
+			var want memberStats
+			for _, m := range c.members {
+				want.add(m, 1)
+			}
+			if len(c.members) == 0 {
+				want = memberStats{}
+			}
+			if len(c.stats.terms) != len(want.terms) || fmt.Sprint(c.stats.authors) != fmt.Sprint(want.authors) ||
+				fmt.Sprint(c.stats.channels) != fmt.Sprint(want.channels) || fmt.Sprint(c.stats.terms) != fmt.Sprint(want.terms) {
+				t.Fatalf("post %d: cluster %d with %d members counts %d terms, %v, %v; its members have %d terms, %v, %v",
+					i, c.id, len(c.members), len(c.stats.terms), c.stats.authors, c.stats.channels, len(want.terms), want.authors, want.channels)
+			}
+			if !slices.IsSortedFunc(c.members, func(a, b member) int { return a.At.Compare(b.At) }) {
+				t.Fatalf("post %d: cluster %d's members are out of time order", i, c.id)
+			}
+		}
+	}
+	if merged := len(d.renamed); fired == 0 || merged == 0 {
+		t.Errorf("the stream fired %d outages and merged %d clusters; the test needs both", fired, merged)
+	}
+}
+
+// TestMergeByTime checks the merge of two time-ordered lists of members
+// against a stable sort of the two lists one after the other.
+func TestMergeByTime(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 500 {
+		list := func(tag int64) []member {
+			ms := make([]member, r.IntN(8))
+			for i := range ms {
+				ms[i] = member{Report: Report{ID: tag*100 + int64(i), At: t0.Add(time.Duration(r.IntN(10)) * time.Second)}}
+			}
+			slices.SortStableFunc(ms, func(a, b member) int { return a.At.Compare(b.At) })
+			return ms
+		}
+		a, b := list(1), list(2)
+		want := append(append([]member(nil), a...), b...)
+		slices.SortStableFunc(want, func(x, y member) int { return x.At.Compare(y.At) })
+		got := mergeByTime(slices.Clip(a), b)
+		if fmt.Sprint(reports(got)) != fmt.Sprint(reports(want)) {
+			t.Fatalf("mergeByTime(%v, %v) = %v, want %v", reports(a), reports(b), reports(got), reports(want))
+		}
 	}
 }

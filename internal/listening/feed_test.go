@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/socialdesk/socialdesk"
+	"github.com/socialdesk/socialdesk/connector"
 	"github.com/socialdesk/socialdesk/internal/desk"
 	"github.com/socialdesk/socialdesk/internal/store"
 )
@@ -71,13 +72,17 @@ func TestLeaseHolderLearnsBackground(t *testing.T) {
 	}
 }
 
-// TestRestartLearnsBackground checks that a single node, whose detector
-// starts empty after a restart, learns the background from the messages
-// stored in the hour before the window, and that a change of detection
-// settings keeps what the detector had learned: the match talk of
-// TestDetectorBackground does not fire after either.
-func TestRestartLearnsBackground(t *testing.T) {
+// TestRestartContinuesWindow checks that a single node, whose detector
+// lives in process, loses nothing by a restart: the new process learns the
+// background from the listening feed's hour before the window (so the
+// match talk of TestDetectorBackground does not fire), rebuilds the window
+// (so an outage reported partly before and partly after the restart opens
+// one incident with every report linked), and continues an open incident
+// after a second restart and after a change of settings instead of opening
+// another.
+func TestRestartContinuesWindow(t *testing.T) {
 	ctx := context.Background()
+	sys := desk.SystemContext(ctx)
 	clock := time.Date(2026, 5, 1, 20, 0, 0, 0, time.UTC)
 	db, err := store.Open(ctx, "", t.TempDir())
 	if err != nil {
@@ -88,58 +93,128 @@ func TestRestartLearnsBackground(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	history := popularChatter()
-	start := clock.Add(-11*time.Minute - time.Duration(len(history))*time.Minute)
-	now := clock
-	inKeep := 0
-	for i, p := range history {
-		clock = start.Add(time.Duration(i) * time.Minute)
-		if !clock.Before(now.Add(-feedKeep(10 * time.Minute))) {
-			inKeep++
-		}
-		if _, err := d.CreateTicket(desk.SystemContext(ctx), desk.NewTicket{Title: p.Text, Channel: p.Channel,
-			First: &socialdesk.Message{Body: p.Text, Channel: p.Channel, ExternalID: fmt.Sprint("h", i), Direction: "in"}}); err != nil {
+	start := func() *Service {
+		t.Helper()
+		s, err := New(ctx, Options{Desk: d})
+		if err != nil {
 			t.Fatal(err)
 		}
+		return s
 	}
-	clock = now
-	s, err := New(ctx, Options{Desk: d})
-	if err != nil {
-		t.Fatal(err)
+	// post hands one message to Observe as the ingest pipeline does, with
+	// the ticket it opened, sent at the clock's time.
+	n := 0
+	post := func(s *Service, channel, author, text string) int64 {
+		t.Helper()
+		n++
+		id := fmt.Sprint("m", n)
+		tk, err := d.CreateTicket(sys, desk.NewTicket{Title: text, Channel: channel,
+			First: &socialdesk.Message{Body: text, Channel: channel, ExternalID: id, Direction: "in"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Observe(ctx, connector.Inbound{Channel: channel, ExternalID: id, Author: connector.Author{ID: author}, Text: text, SentAt: clock},
+			connector.Receipt{TicketID: tk.ID})
+		return tk.ID
 	}
-	if s.det.docs != float64(inKeep) {
-		t.Fatalf("background learned from %v messages, want the %d stored in the hour before the window", s.det.docs, inKeep)
+	majors := func() []*socialdesk.Ticket {
+		t.Helper()
+		m, err := db.MajorIncidents(ctx, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
 	}
-	talk := func(from int) bool {
-		fired := false
-		for i, text := range []string{"anyone watching the match tonight", "the match tonight is on at eight", "match tonight, who is in", "watching the match tonight"} {
-			for j := range 2 {
-				n := from + 2*i + j
-				s.mu.Lock()
-				fired = s.det.Observe(Report{ID: int64(n), Channel: fmt.Sprint("chat", j), Author: fmt.Sprint("fan", n), Text: text, At: now.Add(time.Duration(n) * time.Second)}).Fired || fired
-				s.mu.Unlock()
+
+	s := start()
+	history := popularChatter()
+	now := clock.Add(time.Duration(len(history)+11) * time.Minute)
+	var sent []time.Time
+	for i, p := range history {
+		clock = now.Add(-11*time.Minute - time.Duration(len(history)-i)*time.Minute)
+		sent = append(sent, clock)
+		post(s, p.Channel, p.Author, p.Text)
+	}
+	// inKeep counts the chatter the feed keeps before the window.
+	inKeep := func() int {
+		k := 0
+		for _, at := range sent {
+			if !at.Before(clock.Add(-feedKeep(10*time.Minute))) && at.Before(clock.Add(-10*time.Minute)) {
+				k++
 			}
 		}
-		return fired
+		return k
 	}
-	if talk(0) {
-		t.Error("after a restart the match talk opened an outage")
+	// The first reports of an outage, too few to open an incident.
+	outage := []string{"VPN keeps dropping every few minutes", "my vpn disconnected again, is it down?",
+		"the VPN drops out constantly, cannot reach the file shares", "vpn client keeps disconnecting",
+		"company VPN dropped me three times already", "vpn disconected again, working from home today",
+		"is the vpn down? it keeps dropping", "VPN dropping every five minutes for me too"}
+	var reports []int64
+	clock = now.Add(-3 * time.Minute)
+	for i := range 3 {
+		reports = append(reports, post(s, fmt.Sprint("chan", i%2), fmt.Sprint("user", i), outage[i]))
 	}
+	if m := majors(); len(m) != 0 {
+		t.Fatalf("%d incidents after 3 reports, want none yet", len(m))
+	}
+
+	// Restart.
+	clock = now
+	s = start()
+	if s.det.docs != float64(inKeep()) {
+		t.Errorf("after a restart the background holds %v posts, want the %d the feed keeps before the window", s.det.docs, inKeep())
+	}
+	talk := []string{"anyone watching the match tonight", "the match tonight is on at eight", "match tonight, who is in", "watching the match tonight"}
+	for i := range 8 {
+		clock = now.Add(time.Duration(i) * time.Second)
+		post(s, fmt.Sprint("chat", i%2), fmt.Sprint("fan", i), talk[i%len(talk)])
+	}
+	if m := majors(); len(m) != 0 {
+		t.Fatalf("after a restart the match talk opened %q", m[0].Title)
+	}
+	for i := 3; i < 6; i++ {
+		clock = now.Add(time.Duration(10+i) * time.Second)
+		reports = append(reports, post(s, fmt.Sprint("chan", i%2), fmt.Sprint("user", i), outage[i]))
+	}
+	m := majors()
+	if len(m) != 1 {
+		t.Fatalf("%d incidents after 3 reports before a restart and 3 after, want 1", len(m))
+	}
+	incident := m[0].ID
+	linked := func() {
+		t.Helper()
+		for _, id := range reports {
+			if tk, err := d.Ticket(sys, id); err != nil || tk.ParentID != incident {
+				t.Errorf("report ticket %d: parent %v (%v), want the incident %d", id, tk.ParentID, err, incident)
+			}
+		}
+	}
+	linked()
+
+	// A second restart, then a change of settings: later reports join the
+	// open incident.
+	s = start()
+	clock = now.Add(time.Minute)
+	reports = append(reports, post(s, "chan0", "user6", outage[6]))
 	c := s.Config()
 	c.MinReports++
-	c.Similarity = 0.35
-	if err := s.SetConfig(desk.SystemContext(ctx), c); err != nil {
+	c.Similarity = 0.25
+	if err := s.SetConfig(sys, c); err != nil {
 		t.Fatal(err)
 	}
-	if o := s.det.Options(); o.MinReports != c.MinReports || o.Threshold != 0.35 {
+	if o := s.det.Options(); o.MinReports != c.MinReports || o.Threshold != 0.25 {
 		t.Errorf("the detector runs with %+v after the settings changed to %+v", o, c)
 	}
-	if s.det.docs != float64(inKeep) {
-		t.Errorf("after a settings change the background holds %v posts, want %d", s.det.docs, inKeep)
+	if s.det.docs != float64(inKeep()) {
+		t.Errorf("after a settings change the background holds %v posts, want %d", s.det.docs, inKeep())
 	}
-	if talk(100) {
-		t.Error("after a settings change the match talk opened an outage")
+	clock = now.Add(2 * time.Minute)
+	reports = append(reports, post(s, "chan1", "user7", outage[7]))
+	if m := majors(); len(m) != 1 {
+		t.Errorf("%d incidents after restarts and a settings change, want 1", len(m))
 	}
+	linked()
 }
 
 // TestFeedReaderPassesGaps checks the detecting node's feed reader when

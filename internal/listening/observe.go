@@ -36,46 +36,43 @@ func (s *Service) Observe(ctx context.Context, msg connector.Inbound, rc connect
 	if s.support != nil {
 		cl, _ = classifyWith(s.support, s.category, s.cfg.Threshold, text)
 	}
-	// With several nodes the lease holder detects outages over every
-	// node's posts (RunDetector); alone, the detector runs here.
-	var out Outcome
-	var incident int64
-	if !s.opts.Shared {
-		out = s.det.Observe(Report{ID: rc.TicketID, Channel: msg.Channel, Author: msg.Author.ID, Text: text, At: at})
-		incident = s.incidents[out.Cluster]
-	}
 	s.vol.add(msg.Channel, at, cl.SupportRequest)
 	cfg := s.cfg
 	s.mu.Unlock()
-	if s.opts.Shared {
-		if _, _, err := s.db.AddFeedPost(ctx, store.FeedPost{Channel: msg.Channel, ExternalID: msg.ExternalID, Author: msg.Author.ID,
-			Text: text, TicketID: rc.TicketID, At: at}); err != nil {
-			s.log.Warn("listening: could not add post to the detection feed", "channel", msg.Channel, "err", err)
-		}
+
+	// Every post goes to the listening feed. With several nodes the lease
+	// holder detects outages over every node's posts (RunDetector); alone,
+	// the detector runs here, one post at a time, and after a restart it
+	// rebuilds its window from the feed.
+	feed := store.FeedPost{Channel: msg.Channel, ExternalID: msg.ExternalID, Author: msg.Author.ID, Text: text, TicketID: rc.TicketID, At: at}
+	var o observation
+	if !s.opts.Shared {
+		s.localMu.Lock()
+	}
+	if id, fresh, err := s.db.AddFeedPost(ctx, feed); err != nil {
+		s.log.Warn("listening: could not add post to the detection feed", "channel", msg.Channel, "err", err)
+	} else if fresh && !s.opts.Shared {
+		feed.ID = id
+		o = s.observeFeed(s.local, feed)
 	}
 
-	if len(rules) == 0 && !cl.SupportRequest && !out.Outage {
-		return
-	}
-	postID, fresh, err := s.db.AddListeningPost(ctx, store.ListeningPost{Channel: msg.Channel, ExternalID: msg.ExternalID, Author: msg.Author.ID,
-		Text: text, RuleIDs: rules, Score: cl.Score, Support: cl.SupportRequest, Category: cl.Category, ClusterID: out.Cluster, TicketID: rc.TicketID, At: at})
-	if err != nil {
-		s.log.Warn("listening: could not store post", "channel", msg.Channel, "err", err)
-		return
-	}
-	if !fresh {
-		return
-	}
-	if cl.SupportRequest && rc.TicketID != 0 && msg.Visibility == connector.Public {
-		s.outreach(ctx, cfg, msg, postID, rc.TicketID)
-	}
-	switch {
-	case out.Fired:
-		s.openIncident(ctx, out, nil)
-	case out.Outage && incident != 0:
-		for _, m := range out.Members {
-			s.link(ctx, incident, m.ID)
+	var postID int64
+	if len(rules) > 0 || cl.SupportRequest || o.Outage {
+		id, fresh, err := s.db.AddListeningPost(ctx, store.ListeningPost{Channel: msg.Channel, ExternalID: msg.ExternalID, Author: msg.Author.ID,
+			Text: text, RuleIDs: rules, Score: cl.Score, Support: cl.SupportRequest, Category: cl.Category, ClusterID: o.Cluster, TicketID: rc.TicketID, At: at})
+		if err != nil {
+			s.log.Warn("listening: could not store post", "channel", msg.Channel, "err", err)
+		} else if fresh {
+			postID = id
 		}
+	}
+	if !s.opts.Shared {
+		s.act(ctx, s.local, o)
+		s.pruneFeed(ctx, s.local)
+		s.localMu.Unlock()
+	}
+	if postID != 0 && cl.SupportRequest && rc.TicketID != 0 && msg.Visibility == connector.Public {
+		s.outreach(ctx, cfg, msg, postID, rc.TicketID)
 	}
 }
 

@@ -176,6 +176,12 @@ type Service struct {
 
 	detecting atomic.Bool // shared mode: this node holds the detector lease
 
+	// Alone (not Shared), Observe detects in process: localMu serialises
+	// it, from adding the post to the feed to acting on the outcome, and
+	// guards local, the detector's position in the feed.
+	localMu sync.Mutex
+	local   *feedReader
+
 	ackMu sync.Mutex
 }
 
@@ -206,11 +212,13 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 	s.det = NewDetector(s.detectorOptions())
 	if !opts.Shared {
 		// Alone, the detector runs in process and a restart empties it:
-		// it learns which words are everyday chatter from the messages
-		// stored in the hour before the window. (With several nodes the
-		// lease holder learns from the listening feed instead.)
-		if err := s.learnStoredBackground(ctx); err != nil {
-			return nil, err
+		// it rebuilds its window from the listening feed, which continues
+		// the outages open in it, and learns which words are everyday
+		// chatter from the feed's hour before the window. (With several
+		// nodes the lease holder does the same in RunDetector.)
+		s.local = &feedReader{}
+		if err := s.rebuild(desk.SystemContext(ctx), s.local); err != nil {
+			return nil, fmt.Errorf("listening: rebuild the detection window: %w", err)
 		}
 	}
 	if err := s.ReloadRules(ctx); err != nil {
@@ -220,26 +228,6 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 		return nil, err
 	}
 	return s, nil
-}
-
-// backgroundScan bounds the stored messages a single node reads at start
-// for the detector's background.
-const backgroundScan = 20_000
-
-// learnStoredBackground gives the detector the inbound messages stored in
-// the hour the feed would keep before the window, redacted as Observe
-// would see them.
-func (s *Service) learnStoredBackground(ctx context.Context) error {
-	window := s.det.Options().Window
-	now := s.desk.Now()
-	texts, err := s.db.RecentInboundTexts(ctx, now.Add(-feedKeep(window)), now.Add(-window), backgroundScan)
-	if err != nil {
-		return err
-	}
-	for _, text := range texts {
-		s.det.Background(s.desk.Redact(text))
-	}
-	return nil
 }
 
 func (s *Service) detectorOptions() DetectorOptions {
@@ -255,7 +243,7 @@ func (s *Service) Config() Config {
 }
 
 // SetConfig validates, stores and applies a configuration. Changing the
-// detector's settings starts it afresh.
+// detector's settings rebuilds its window with them.
 func (s *Service) SetConfig(ctx context.Context, c Config) error {
 	if err := c.Validate(); err != nil {
 		return err
@@ -268,26 +256,37 @@ func (s *Service) SetConfig(ctx context.Context, c Config) error {
 	if err := s.db.PutSetting(ctx, ConfigKey, string(raw)); err != nil {
 		return err
 	}
-	s.apply(c)
+	if s.opts.Shared {
+		s.apply(c) // the lease holder rebuilds its window (detectOnce)
+	} else {
+		// No post may reach the new detector before its window is rebuilt.
+		s.localMu.Lock()
+		if s.apply(c) {
+			if err := s.rebuild(desk.SystemContext(context.WithoutCancel(ctx)), s.local); err != nil {
+				s.log.Error("listening: could not rebuild the detection window", "err", err)
+			}
+		}
+		s.localMu.Unlock()
+	}
 	s.desk.Audit(ctx, "listening.config", "listening", string(raw))
 	return nil
 }
 
-// apply makes c the configuration; a change of the detector's settings
-// starts it afresh.
-func (s *Service) apply(c Config) {
+// apply makes c the configuration and reports whether the detector's
+// settings changed; the detector then starts afresh and, with several
+// nodes, the lease holder is told to rebuild its window.
+func (s *Service) apply(c Config) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old := s.cfg
 	s.cfg = c
-	if old.WindowMinutes != c.WindowMinutes || old.MinReports != c.MinReports || old.MinAuthors != c.MinAuthors || old.MinChannels != c.MinChannels || old.Similarity != c.Similarity {
-		// The words of everyday chatter do not depend on the settings.
-		prev := s.det
-		s.det = NewDetector(s.detectorOptions())
-		s.det.keepBackground(prev)
-		s.incidents = map[int64]int64{}
-		s.resync = true
+	if old.WindowMinutes == c.WindowMinutes && old.MinReports == c.MinReports && old.MinAuthors == c.MinAuthors && old.MinChannels == c.MinChannels && old.Similarity == c.Similarity {
+		return false
 	}
+	s.det = NewDetector(s.detectorOptions())
+	s.incidents = map[int64]int64{}
+	s.resync = s.opts.Shared
+	return true
 }
 
 // syncConfig applies the stored configuration when another node sharing

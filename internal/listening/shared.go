@@ -170,7 +170,11 @@ func (s *Service) rebuild(ctx context.Context, r *feedReader) error {
 		}
 		s.detect(ctx, r, p)
 	}
-	s.log.Info("listening: this node runs outage detection", "node", s.opts.NodeID, "replayed", len(posts), "background", len(older))
+	if s.opts.Shared {
+		s.log.Info("listening: this node runs outage detection", "node", s.opts.NodeID, "replayed", len(posts), "background", len(older))
+	} else {
+		s.log.Info("listening: outage detection window rebuilt", "replayed", len(posts), "background", len(older))
+	}
 	return nil
 }
 
@@ -228,10 +232,19 @@ func (s *Service) readFeed(ctx context.Context, r *feedReader) (int, error) {
 	return len(posts), nil
 }
 
-// detect feeds one post to the detector and acts on the outcome: opens
-// the incident when the post makes its cluster an outage, or links the
-// reports to the cluster's incident.
+// detect feeds one post to the detector and acts on the outcome.
 func (s *Service) detect(ctx context.Context, r *feedReader, p store.FeedPost) {
+	s.act(ctx, r, s.observeFeed(r, p))
+}
+
+// observation is what the detector made of one feed post.
+type observation struct {
+	Outcome
+	incident int64 // the incident the post's cluster already has, or 0
+}
+
+// observeFeed gives one feed post to the detector and remembers it.
+func (s *Service) observeFeed(r *feedReader, p store.FeedPost) observation {
 	s.mu.Lock()
 	out := s.det.Observe(Report{ID: p.ID, Channel: p.Channel, Author: p.Author, Text: p.Text, At: p.At})
 	incident := s.incidents[out.Cluster]
@@ -240,12 +253,20 @@ func (s *Service) detect(ctx context.Context, r *feedReader, p store.FeedPost) {
 	if p.At.After(r.last) {
 		r.last = p.At
 	}
+	return observation{Outcome: out, incident: incident}
+}
+
+// act opens the incident when a post made its cluster an outage, or links
+// the cluster's reports to the incident it has.
+func (s *Service) act(ctx context.Context, r *feedReader, o observation) {
+	out, incident := o.Outcome, o.incident
 	if !out.Outage {
 		return
 	}
 	if out.Fired {
-		// Reports this outage is made of may have been linked already by
-		// the node that held the lease before: continue that incident.
+		// Reports this outage is made of may have been linked already,
+		// before a restart or by the node that held the lease before:
+		// continue that incident.
 		for _, m := range out.Members {
 			if id := r.posts[m.ID].IncidentID; id != 0 {
 				incident = id
@@ -259,7 +280,7 @@ func (s *Service) detect(ctx context.Context, r *feedReader, p store.FeedPost) {
 		} else {
 			// Check the lease again just before opening, so a node that
 			// stalled past its lease does not open a second incident.
-			if !s.holdsLease(ctx) {
+			if s.opts.Shared && !s.holdsLease(ctx) {
 				return
 			}
 			s.storeOutagePosts(ctx, r, out)

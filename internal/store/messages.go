@@ -6,8 +6,6 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
-	"slices"
-	"time"
 
 	"github.com/socialdesk/socialdesk"
 )
@@ -139,32 +137,6 @@ func (db *DB) Messages(ctx context.Context, ticketID int64) ([]*socialdesk.Messa
 		}
 	}
 	return out, arows.Err()
-}
-
-// RecentInboundTexts returns the bodies of inbound, non-internal messages
-// created at or after from and before to, oldest first. It reads only the
-// newest scan inbound messages, by id, so that it stays cheap on a large
-// table.
-func (db *DB) RecentInboundTexts(ctx context.Context, from, to time.Time, scan int) ([]string, error) {
-	rows, err := db.query(ctx, db.db, `SELECT body, created_at FROM messages WHERE direction = 'in' AND internal = 0 ORDER BY id DESC LIMIT ?`, scan)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	lo, hi := toMicros(from), toMicros(to)
-	for rows.Next() {
-		var body string
-		var at int64
-		if err := rows.Scan(&body, &at); err != nil {
-			return nil, err
-		}
-		if at >= lo && at < hi {
-			out = append(out, body)
-		}
-	}
-	slices.Reverse(out)
-	return out, rows.Err()
 }
 
 // SetDeliveryState records whether an outbound reply reached its channel,

@@ -30,7 +30,6 @@ func Run(t *testing.T, open Opener) {
 		{"TicketFilters", testTicketFilters},
 		{"SaveTicketAndHistory", testSaveTicket},
 		{"MessagesIdempotent", testMessagesIdempotent},
-		{"RecentInboundTexts", testRecentInboundTexts},
 		{"CreateTicketIdempotent", testCreateTicketIdempotent},
 		{"ConcurrentCreate", testConcurrentCreate},
 		{"SessionsTokensSettings", testSessionsTokensSettings},
@@ -270,36 +269,6 @@ func testMessagesIdempotent(t *testing.T, db *store.DB) {
 	found, err := db.MessageByExternalID(ctx, "slack-main", "C1:1.2")
 	if err != nil || found.ID != m.ID {
 		t.Fatalf("MessageByExternalID = %v, %v", found, err)
-	}
-}
-
-func testRecentInboundTexts(t *testing.T, db *store.DB) {
-	p := mustPerson(t, db, "r@example.com", socialdesk.RoleEmployee)
-	tk := newTicket(p.ID, "recent", 3)
-	if err := db.CreateTicket(ctx, tk, nil, nil); err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now().UTC().Truncate(time.Millisecond)
-	for i, m := range []*socialdesk.Message{
-		{Body: "an hour ago", Direction: "in", CreatedAt: now.Add(-time.Hour)},
-		{Body: "reply sent", Direction: "out", CreatedAt: now.Add(-50 * time.Minute)},
-		{Body: "note", Direction: "in", Internal: true, CreatedAt: now.Add(-40 * time.Minute)},
-		{Body: "half an hour ago", Direction: "in", CreatedAt: now.Add(-30 * time.Minute)},
-		{Body: "just now", Direction: "in", CreatedAt: now},
-	} {
-		m.TicketID, m.AuthorID, m.Channel, m.ExternalID = tk.ID, p.ID, "slack", fmt.Sprint("r", i)
-		if err := db.AddMessage(ctx, m, nil, nil, nil); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// Inbound, not internal, in [from, to), oldest first.
-	got, err := db.RecentInboundTexts(ctx, now.Add(-time.Hour), now, 100)
-	if err != nil || fmt.Sprint(got) != "[an hour ago half an hour ago]" {
-		t.Fatalf("recent inbound texts = %q, %v", got, err)
-	}
-	// Only the newest scan inbound messages are read.
-	if got, err := db.RecentInboundTexts(ctx, now.Add(-time.Hour), now.Add(time.Second), 2); err != nil || fmt.Sprint(got) != "[half an hour ago just now]" {
-		t.Fatalf("recent inbound texts of the newest two = %q, %v", got, err)
 	}
 }
 
