@@ -138,13 +138,18 @@ func reports(ms []member) []Report {
 // members. It is kept up to date as reports join and leave the window, so
 // deciding whether a cluster is an outage does not read every report
 // again: that would make a post's cost grow with its cluster's size.
+// Counting starts when a cluster first has MinReports members (ready):
+// most clusters are a post or two of chatter and never need it.
 type memberStats struct {
 	terms    map[uint64]int // term -> occurrences
 	authors  map[string]int
 	channels map[string]int
 }
 
-// add counts a member in (by 1) or out (by -1).
+// on reports whether the members are being counted.
+func (s *memberStats) on() bool { return s.terms != nil }
+
+// add counts a member in (by 1) or out (by -1), starting to count.
 func (s *memberStats) add(m member, by int) {
 	if s.terms == nil {
 		s.terms, s.authors, s.channels = map[uint64]int{}, map[string]int{}, map[string]int{}
@@ -162,9 +167,10 @@ func (s *memberStats) add(m member, by int) {
 	}
 }
 
-// merge adds o's counts, reusing the larger maps; o is emptied.
+// merge adds o's counts to s, both counting, reusing the larger maps; o
+// is emptied.
 func (s *memberStats) merge(o *memberStats) {
-	if s.terms == nil || len(o.terms) > len(s.terms) {
+	if len(o.terms) > len(s.terms) {
 		*s, *o = *o, *s
 	}
 	for h, n := range o.terms {
@@ -458,7 +464,19 @@ func (d *Detector) merge(c, o *cluster) {
 		c.channels[ch] = true
 	}
 	if !c.outage {
-		c.stats.merge(&o.stats)
+		switch {
+		case c.stats.on() && o.stats.on():
+			c.stats.merge(&o.stats)
+		case c.stats.on():
+			for _, m := range o.members {
+				c.stats.add(m, 1)
+			}
+		case o.stats.on():
+			c.stats, o.stats = o.stats, memberStats{}
+			for _, m := range c.members {
+				c.stats.add(m, 1)
+			}
+		}
 		c.members = mergeByTime(c.members, o.members)
 	}
 	if o.first.Before(c.first) {
@@ -557,7 +575,9 @@ func (d *Detector) join(c *cluster, m member) {
 	c.channels[r.Channel] = true
 	if !c.outage {
 		c.members = append(c.members, m)
-		c.stats.add(m, 1)
+		if c.stats.on() {
+			c.stats.add(m, 1)
+		}
 	}
 	if len(c.samples) < 5 {
 		c.samples = append(c.samples, r.Text)
@@ -582,7 +602,15 @@ func (d *Detector) join(c *cluster, m member) {
 // far more frequent than the background predicts, so that ordinary
 // chatter about a popular topic does not fire.
 func (d *Detector) ready(c *cluster) bool {
-	if len(c.members) < d.opts.MinReports || len(c.stats.authors) < d.opts.MinAuthors || len(c.stats.channels) < d.opts.MinChannels {
+	if len(c.members) < d.opts.MinReports {
+		return false
+	}
+	if !c.stats.on() {
+		for _, m := range c.members {
+			c.stats.add(m, 1)
+		}
+	}
+	if len(c.stats.authors) < d.opts.MinAuthors || len(c.stats.channels) < d.opts.MinChannels {
 		return false
 	}
 	// Some word shared by at least 40% of the reports in the window must
@@ -727,7 +755,9 @@ func (d *Detector) retire(p windowPost, cut time.Time) {
 	}
 	i := 0
 	for i < len(c.members) && c.members[i].At.Before(cut) {
-		c.stats.add(c.members[i], -1)
+		if c.stats.on() {
+			c.stats.add(c.members[i], -1)
+		}
 		i++
 	}
 	c.members = c.members[i:]
@@ -743,7 +773,15 @@ func (d *Detector) Clusters(min int) []ClusterInfo {
 		}
 		info := ClusterInfo{ID: c.id, Reports: c.n, Channels: len(c.channels), First: c.first, Last: c.last, Outage: c.outage,
 			Samples: append([]string(nil), c.samples...)}
-		info.Authors = len(c.stats.authors)
+		if c.stats.on() {
+			info.Authors = len(c.stats.authors)
+		} else {
+			authors := map[string]bool{}
+			for _, m := range c.members {
+				authors[m.Author] = true
+			}
+			info.Authors = len(authors)
+		}
 		type tw struct {
 			w string
 			s float64

@@ -221,6 +221,12 @@ func TestMemberStatsFollowMembers(t *testing.T) {
 			continue
 		}
 		for _, c := range d.clusters {
+			if !c.stats.on() {
+				if !c.outage && len(c.members) >= d.opts.MinReports {
+					t.Fatalf("post %d: cluster %d has %d members and does not count them", i, c.id, len(c.members))
+				}
+				continue
+			}
 			var want memberStats
 			for _, m := range c.members {
 				want.add(m, 1)

@@ -67,6 +67,11 @@ const nodesSecret = "a-webhook-secret-long-enough"
 // startNodes opens n nodes on one PostgreSQL schema with a signed webhook
 // channel "partner" and 40 known reporters (u0 ... u39).
 func startNodes(t *testing.T, n int) []*listenNode {
+	return startNodesEvery(t, n, 100*time.Millisecond)
+}
+
+// startNodesEvery is startNodes with the nodes' DetectEvery.
+func startNodesEvery(t *testing.T, n int, every time.Duration) []*listenNode {
 	url := sharedPostgres(t)
 	ctx := context.Background()
 	sys := desk.SystemContext(ctx)
@@ -74,7 +79,7 @@ func startNodes(t *testing.T, n int) []*listenNode {
 	for i := range n {
 		id := fmt.Sprintf("n%d", i+1)
 		a, err := app.Open(ctx, app.Config{DataDir: t.TempDir(), DatabaseURL: url, SecretKey: strings.Repeat("cd", 32), NodeID: id,
-			RateLimit: -1, DetectEvery: 100 * time.Millisecond, EscalationEvery: time.Hour})
+			RateLimit: -1, DetectEvery: every, EscalationEvery: time.Hour})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -354,4 +359,43 @@ func TestTwoNodesLeaseMovesMidBurst(t *testing.T) {
 			checkOneIncident(t, other.app, tickets)
 		})
 	}
+}
+
+// TestNoticesWakeDetector checks that the detecting node reads the feed
+// when PostgreSQL announces a new post, not only at its next tick: with
+// DetectEvery at a minute, a burst sent to the other node opens its
+// incident, every report linked, within seconds.
+func TestNoticesWakeDetector(t *testing.T) {
+	nodes := startNodesEvery(t, 2, time.Minute)
+	var holder string
+	for deadline := time.Now().Add(10 * time.Second); holder == "" && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		nodes[0].app.DB.SQL().QueryRow(`SELECT holder FROM leases WHERE name = $1`, listening.DetectorLease).Scan(&holder)
+	}
+	other := nodes[0]
+	if holder == nodes[0].id {
+		other = nodes[1]
+	} else if holder != nodes[1].id {
+		t.Fatalf("no node took the detector lease (holder %q)", holder)
+	}
+	time.Sleep(200 * time.Millisecond) // the holder has rebuilt its window and waits
+	var tickets []int64
+	var fifth time.Time
+	for i, text := range outageReports[:6] {
+		tickets = append(tickets, other.post(t, i, fmt.Sprint("r", i), text))
+		if i == 4 {
+			fifth = time.Now()
+		}
+	}
+	ctx := context.Background()
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		majors, err := other.app.DB.MajorIncidents(ctx, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(majors) == 1 && len(unlinked(t, other.app, majors[0].ID, tickets)) == 0 {
+			t.Logf("incident %s open with all %d reports linked %v after the fifth report", majors[0].Number(), len(tickets), time.Since(fifth).Round(time.Millisecond))
+			return
+		}
+	}
+	t.Fatalf("20 s after the fifth report no incident has every report linked; the detector waits for its 1-minute tick")
 }

@@ -33,6 +33,7 @@ func feedKeep(window time.Duration) time.Duration {
 // the window's posts, by feed id.
 type feedReader struct {
 	held      bool
+	renewed   time.Time           // when the lease was last taken or renewed
 	after     int64               // every feed id up to after has been handled
 	top       int64               // the highest feed id read
 	seen      map[int64]bool      // ids above after already handled
@@ -51,8 +52,10 @@ func (r *feedReader) reset() {
 // RunDetector runs outage detection for a shared database until ctx ends:
 // every DetectEvery it takes or renews the DetectorLease and, while this
 // node holds it, feeds the posts every node appended to the listening
-// feed to the detector. On taking the lease it rebuilds the window from
-// the feed's recent posts; reports already linked to an incident make a
+// feed to the detector. The holder also reads the feed as soon as the
+// database announces a new post (FeedNotices), so detection does not wait
+// for the next tick. On taking the lease it rebuilds the window from the
+// feed's recent posts; reports already linked to an incident make a
 // rebuilt outage continue that incident. Every 10 s it also applies the
 // configuration another node may have changed. Without Options.Shared it
 // returns at once: Observe detects in process.
@@ -60,9 +63,9 @@ func (s *Service) RunDetector(ctx context.Context) {
 	if !s.opts.Shared {
 		return
 	}
-	every := s.opts.DetectEvery
-	t := time.NewTicker(every)
+	t := time.NewTicker(s.opts.DetectEvery)
 	defer t.Stop()
+	notices := s.db.FeedNotices(ctx)
 	r := &feedReader{}
 	r.reset()
 	var synced time.Time
@@ -73,10 +76,15 @@ func (s *Service) RunDetector(ctx context.Context) {
 			s.syncConfig(ctx)
 		}
 		s.detectOnce(ctx, r)
+		var wake <-chan struct{}
+		if r.held {
+			wake = notices // the other nodes wait for the lease, not for posts
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-wake:
 		}
 	}
 }
@@ -91,13 +99,19 @@ func (s *Service) holdsLease(ctx context.Context) bool {
 }
 
 func (s *Service) detectOnce(ctx context.Context, r *feedReader) {
-	if !s.holdsLease(ctx) {
-		if r.held {
-			s.log.Info("listening: outage detection moved to another node", "node", s.opts.NodeID)
-			r.held = false
-			s.detecting.Store(false)
+	// The lease is renewed once a DetectEvery, not on every read: it
+	// lasts five of them, and a node checks it again before opening an
+	// incident.
+	if !r.held || time.Since(r.renewed) >= s.opts.DetectEvery {
+		if !s.holdsLease(ctx) {
+			if r.held {
+				s.log.Info("listening: outage detection moved to another node", "node", s.opts.NodeID)
+				r.held = false
+				s.detecting.Store(false)
+			}
+			return
 		}
-		return
+		r.renewed = time.Now()
 	}
 	// A batch under way is finished even if the node is stopping, so a
 	// report is not left half linked.

@@ -4,8 +4,11 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"slices"
 	"time"
+
+	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // FeedPost is one new post observed by a node, waiting for the node that
@@ -23,11 +26,17 @@ type FeedPost struct {
 }
 
 // AddFeedPost appends a post to the listening feed. A post already there
-// (same channel and external id) is not added again: fresh is false.
+// (same channel and external id) is not added again: fresh is false. On
+// PostgreSQL a new post is announced to FeedNotices, on every node.
 func (db *DB) AddFeedPost(ctx context.Context, p FeedPost) (id int64, fresh bool, err error) {
-	id, err = db.insert(ctx, db.w, `INSERT INTO listening_feed (channel, external_id, author, text, ticket_id, at, incident_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel, external_id) DO NOTHING`,
-		p.Channel, p.ExternalID, p.Author, p.Text, p.TicketID, toMicros(p.At), p.IncidentID)
+	q := `INSERT INTO listening_feed (channel, external_id, author, text, ticket_id, at, incident_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel, external_id) DO NOTHING RETURNING id`
+	if db.dialect == Postgres {
+		// One round trip; the notice is sent when the row commits, and
+		// only when a row was added.
+		q = `WITH ins AS (` + q + `) SELECT id FROM ins, (SELECT pg_notify('` + feedChannel + `', '')) AS notice`
+	}
+	err = db.queryRow(ctx, db.w, q, p.Channel, p.ExternalID, p.Author, p.Text, p.TicketID, toMicros(p.At), p.IncidentID).Scan(&id)
 	if err == nil {
 		return id, true, nil
 	}
@@ -36,6 +45,66 @@ func (db *DB) AddFeedPost(ctx context.Context, p FeedPost) (id int64, fresh bool
 	}
 	err = db.queryRow(ctx, db.db, `SELECT id FROM listening_feed WHERE channel = ? AND external_id = ?`, p.Channel, p.ExternalID).Scan(&id)
 	return id, false, err
+}
+
+// feedChannel is the PostgreSQL notification channel of the listening
+// feed. Notification channels are per database, so nodes of other
+// installs in other schemas of the same database wake each other up, to
+// no harm.
+const feedChannel = "socialdesk_listening_feed"
+
+// FeedNotices returns a channel that receives a value soon after any node
+// adds a post to the listening feed, until ctx ends; values arriving while
+// one is pending are merged into it. It listens on a connection of its
+// own and reconnects after a failure. On SQLite, where one process writes
+// and reads the feed, it returns nil (a channel that never receives).
+func (db *DB) FeedNotices(ctx context.Context) <-chan struct{} {
+	if db.dialect != Postgres {
+		return nil
+	}
+	ch := make(chan struct{}, 1)
+	go func() {
+		for {
+			db.listenFeed(ctx, ch)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Second):
+			}
+		}
+	}()
+	return ch
+}
+
+// listenFeed passes the feed's notifications to ch until the connection
+// fails or ctx ends.
+func (db *DB) listenFeed(ctx context.Context, ch chan<- struct{}) {
+	conn, err := db.db.Conn(ctx)
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	conn.Raw(func(dc any) error {
+		pc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return nil
+		}
+		if _, err := pc.Conn().Exec(ctx, "LISTEN "+feedChannel); err != nil {
+			return driver.ErrBadConn
+		}
+		for {
+			// Also once at the start: posts may have arrived while no
+			// connection was listening.
+			select {
+			case ch <- struct{}{}:
+			default:
+			}
+			if _, err := pc.Conn().WaitForNotification(ctx); err != nil {
+				// A connection left listening is not given back to the pool.
+				return driver.ErrBadConn
+			}
+		}
+	})
 }
 
 const feedColumns = `id, channel, external_id, author, text, ticket_id, at, incident_id`

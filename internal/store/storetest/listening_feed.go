@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"slices"
 	"testing"
 	"time"
@@ -95,4 +96,31 @@ func testListeningVolume(t *testing.T, db *store.DB) {
 	if got, _ := db.ListeningVolume(ctx, 0); !slices.Equal(got, want[2:]) {
 		t.Fatalf("after prune = %+v", got)
 	}
+}
+
+// testFeedNotices: on PostgreSQL a post added to the feed is announced
+// (after the notice every listener gets at its start); SQLite has none.
+func testFeedNotices(t *testing.T, db *store.DB) {
+	nctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	notices := db.FeedNotices(nctx)
+	if db.Dialect() != store.Postgres {
+		if notices != nil {
+			t.Fatal("FeedNotices on SQLite returned a channel")
+		}
+		return
+	}
+	wait := func(what string) {
+		t.Helper()
+		select {
+		case <-notices:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no feed notice %s within 10 s", what)
+		}
+	}
+	wait("when the listener started")
+	if _, fresh, err := db.AddFeedPost(ctx, store.FeedPost{Channel: "mastodon", ExternalID: "notice-1", Author: "u", Text: "vpn down", At: time.Now()}); err != nil || !fresh {
+		t.Fatalf("add feed post: %v %v", fresh, err)
+	}
+	wait("for a new post")
 }

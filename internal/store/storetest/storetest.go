@@ -47,6 +47,7 @@ func Run(t *testing.T, open Opener) {
 		{"Insight", testInsight},
 		{"Listening", testListening},
 		{"ListeningFeed", testListeningFeed},
+		{"FeedNotices", testFeedNotices},
 		{"ListeningVolume", testListeningVolume},
 		{"Migrate twice", func(t *testing.T, db *store.DB) {
 			if err := db.Migrate(context.Background()); err != nil {
