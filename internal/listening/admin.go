@@ -59,9 +59,7 @@ func (s *Service) Models(ctx context.Context) ([]store.ListeningModel, error) {
 func (s *Service) EmergingClusters(ctx context.Context, min, limit int) ([]ClusterInfo, error) {
 	var cs []ClusterInfo
 	if !s.opts.Shared || s.detecting.Load() {
-		s.mu.Lock()
-		cs = s.det.Clusters(min)
-		s.mu.Unlock()
+		cs = s.clusters(ctx, min)
 	} else {
 		raw, ok, err := s.db.Setting(ctx, ClustersKey)
 		if err != nil || !ok {
@@ -86,6 +84,30 @@ func (s *Service) EmergingClusters(ctx context.Context, min, limit int) ([]Clust
 	return cs, nil
 }
 
+// clusters returns the detector's live clusters with at least min
+// reports, with the major incident of each outage.
+func (s *Service) clusters(ctx context.Context, min int) []ClusterInfo {
+	s.mu.Lock()
+	cs := s.det.Clusters(min)
+	for i := range cs {
+		if cs[i].Outage {
+			cs[i].IncidentID = s.incidents[cs[i].ID]
+		}
+	}
+	s.mu.Unlock()
+	for i := range cs {
+		if cs[i].IncidentID == 0 {
+			continue
+		}
+		if t, err := s.db.Ticket(ctx, cs[i].IncidentID); err == nil {
+			cs[i].Incident = t.Number()
+		} else {
+			cs[i].IncidentID = 0
+		}
+	}
+	return cs
+}
+
 // ClustersKey is the setting where the detecting node publishes its live
 // clusters for the other nodes' dashboards.
 const ClustersKey = "listening.clusters"
@@ -99,9 +121,7 @@ type clusterSnapshot struct {
 // publishClusters stores the detector's live clusters (those with at
 // least two reports, at most 50) for the other nodes' dashboards.
 func (s *Service) publishClusters(ctx context.Context) error {
-	s.mu.Lock()
-	cs := s.det.Clusters(2)
-	s.mu.Unlock()
+	cs := s.clusters(ctx, 2)
 	if len(cs) > 50 {
 		cs = cs[:50]
 	}

@@ -103,6 +103,11 @@ type ClusterInfo struct {
 	Last     time.Time
 	Outage   bool
 	Samples  []string
+	// IncidentID and Incident (its number) name the major incident an
+	// outage opened, when the service knows it; the detector leaves them
+	// empty.
+	IncidentID int64  `json:",omitempty"`
+	Incident   string `json:",omitempty"`
 }
 
 type cluster struct {

@@ -148,6 +148,10 @@ func TestBurstOpensMajorIncident(t *testing.T) {
 	if n != len(reports) {
 		t.Errorf("children = %d, want %d (chatter must not be linked)", n, len(reports))
 	}
+	// The dashboard's outage cluster links to the incident.
+	if _, _, body := e.NewSession(t, "agent").Do("GET", "/listening", nil); !strings.Contains(body, fmt.Sprintf(`<a href="/tickets/%d">%s</a>`, inc.ID, inc.Number())) {
+		t.Errorf("the listening dashboard does not link the outage to %s:\n%s", inc.Number(), body)
+	}
 	var notes int
 	e.App.DB.SQL().QueryRow(`SELECT COUNT(*) FROM notifications WHERE group_id = ? AND ticket_id = ?`, oncall.ID, inc.ID).Scan(&notes)
 	if notes != 1 {
