@@ -72,6 +72,134 @@ func TestLeaseHolderLearnsBackground(t *testing.T) {
 	}
 }
 
+// singleNode is a listening service alone on a SQLite store, as a
+// single process runs it, with a clock the test moves.
+type singleNode struct {
+	t     *testing.T
+	db    *store.DB
+	d     *desk.Service
+	clock time.Time
+	n     int
+}
+
+func newSingleNode(t *testing.T) *singleNode {
+	t.Helper()
+	sn := &singleNode{t: t, clock: time.Date(2026, 5, 1, 20, 0, 0, 0, time.UTC)}
+	db, err := store.Open(context.Background(), "", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	sn.db = db
+	if sn.d, err = desk.New(context.Background(), db, desk.Options{Now: func() time.Time { return sn.clock }}); err != nil {
+		t.Fatal(err)
+	}
+	return sn
+}
+
+// start starts the service, as a process start does.
+func (sn *singleNode) start() *Service {
+	sn.t.Helper()
+	s, err := New(context.Background(), Options{Desk: sn.d})
+	if err != nil {
+		sn.t.Fatal(err)
+	}
+	return s
+}
+
+// ticket stores a new post as the ingest pipeline does, sent at the
+// clock's time, and returns the message Observe would be given and its
+// receipt.
+func (sn *singleNode) ticket(channel, author, text string) (connector.Inbound, connector.Receipt) {
+	sn.t.Helper()
+	sn.n++
+	id := fmt.Sprint("m", sn.n)
+	tk, err := sn.d.CreateTicket(desk.SystemContext(context.Background()), desk.NewTicket{Title: text, Channel: channel,
+		First: &socialdesk.Message{Body: text, Channel: channel, ExternalID: id, Direction: "in"}})
+	if err != nil {
+		sn.t.Fatal(err)
+	}
+	return connector.Inbound{Channel: channel, ExternalID: id, Author: connector.Author{ID: author}, Text: text, SentAt: sn.clock},
+		connector.Receipt{TicketID: tk.ID}
+}
+
+// post stores a post and hands it to Observe; it returns its ticket.
+func (sn *singleNode) post(s *Service, channel, author, text string) int64 {
+	sn.t.Helper()
+	msg, rc := sn.ticket(channel, author, text)
+	s.Observe(context.Background(), msg, rc)
+	return rc.TicketID
+}
+
+func (sn *singleNode) majors() []*socialdesk.Ticket {
+	sn.t.Helper()
+	m, err := sn.db.MajorIncidents(context.Background(), 10)
+	if err != nil {
+		sn.t.Fatal(err)
+	}
+	return m
+}
+
+// TestReplayObservesLostPost checks a post that was stored but never
+// observed (the process stopped in between, so the sender got no
+// acknowledgement and sends it again): the replay, a duplicate to the
+// ingest pipeline, is observed then and completes the outage; a second
+// replay changes nothing, and a replay of a post older than the window is
+// left out.
+func TestReplayObservesLostPost(t *testing.T) {
+	sn := newSingleNode(t)
+	ctx := context.Background()
+	s := sn.start()
+	outage := []string{"VPN keeps dropping every few minutes", "my vpn disconnected again, is it down?",
+		"vpn keeps disconnecting, is it down", "vpn client keeps disconnecting",
+		"company VPN dropped me three times already"}
+	var reports []int64
+	for i, text := range outage[:4] {
+		sn.clock = sn.clock.Add(10 * time.Second)
+		reports = append(reports, sn.post(s, fmt.Sprint("chan", i%2), fmt.Sprint("user", i), text))
+	}
+	sn.clock = sn.clock.Add(10 * time.Second)
+	lost, rc := sn.ticket("chan0", "user4", outage[4])
+	reports = append(reports, rc.TicketID)
+	if m := sn.majors(); len(m) != 0 {
+		t.Fatalf("%d incidents from 4 reports, want none", len(m))
+	}
+	// The restarted process gets the post again.
+	s = sn.start()
+	sn.clock = sn.clock.Add(5 * time.Second)
+	rc.Duplicate = true
+	s.Observe(ctx, lost, rc)
+	m := sn.majors()
+	if len(m) != 1 {
+		t.Fatalf("%d incidents after the lost fifth report was replayed, want 1", len(m))
+	}
+	for _, id := range reports {
+		if tk, err := sn.d.Ticket(desk.SystemContext(ctx), id); err != nil || tk.ParentID != m[0].ID {
+			t.Errorf("report ticket %d: parent %v (%v), want the incident %d", id, tk.ParentID, err, m[0].ID)
+		}
+	}
+	counts := func() (window, volume int) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for _, c := range s.vol.pending {
+			volume += c.total
+		}
+		return len(s.det.window) - s.det.head, volume
+	}
+	window, volume := counts()
+	s.Observe(ctx, lost, rc)
+	if w, v := counts(); w != window || v != volume {
+		t.Errorf("a second replay changed the window (%d -> %d posts) or the volume (%d -> %d)", window, w, volume, v)
+	}
+	old, orc := sn.ticket("chan1", "user9", "the printer on floor two is jammed")
+	orc.Duplicate = true
+	old.SentAt = sn.clock.Add(-time.Hour)
+	s.Observe(ctx, old, orc)
+	if head, err := sn.db.FeedPostsSince(ctx, sn.clock.Add(-2*time.Hour), 100); err != nil || len(head) != len(outage) {
+		t.Errorf("feed holds %d posts (%v), want the %d reports and not the hour-old replay", len(head), err, len(outage))
+	}
+}
+
 // TestRestartContinuesWindow checks that a single node, whose detector
 // lives in process, loses nothing by a restart: the new process learns the
 // background from the listening feed's hour before the window (so the
@@ -81,58 +209,18 @@ func TestLeaseHolderLearnsBackground(t *testing.T) {
 // after a second restart and after a change of settings instead of opening
 // another.
 func TestRestartContinuesWindow(t *testing.T) {
-	ctx := context.Background()
-	sys := desk.SystemContext(ctx)
-	clock := time.Date(2026, 5, 1, 20, 0, 0, 0, time.UTC)
-	db, err := store.Open(ctx, "", t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	d, err := desk.New(ctx, db, desk.Options{Now: func() time.Time { return clock }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	start := func() *Service {
-		t.Helper()
-		s, err := New(ctx, Options{Desk: d})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
-	// post hands one message to Observe as the ingest pipeline does, with
-	// the ticket it opened, sent at the clock's time.
-	n := 0
-	post := func(s *Service, channel, author, text string) int64 {
-		t.Helper()
-		n++
-		id := fmt.Sprint("m", n)
-		tk, err := d.CreateTicket(sys, desk.NewTicket{Title: text, Channel: channel,
-			First: &socialdesk.Message{Body: text, Channel: channel, ExternalID: id, Direction: "in"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		s.Observe(ctx, connector.Inbound{Channel: channel, ExternalID: id, Author: connector.Author{ID: author}, Text: text, SentAt: clock},
-			connector.Receipt{TicketID: tk.ID})
-		return tk.ID
-	}
-	majors := func() []*socialdesk.Ticket {
-		t.Helper()
-		m, err := db.MajorIncidents(ctx, 10)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return m
-	}
+	sn := newSingleNode(t)
+	sys := desk.SystemContext(context.Background())
+	start, post, majors, d := sn.start, sn.post, sn.majors, sn.d
+	clock := &sn.clock
 
 	s := start()
 	history := popularChatter()
 	now := clock.Add(time.Duration(len(history)+11) * time.Minute)
 	var sent []time.Time
 	for i, p := range history {
-		clock = now.Add(-11*time.Minute - time.Duration(len(history)-i)*time.Minute)
-		sent = append(sent, clock)
+		*clock = now.Add(-11*time.Minute - time.Duration(len(history)-i)*time.Minute)
+		sent = append(sent, *clock)
 		post(s, p.Channel, p.Author, p.Text)
 	}
 	// inKeep counts the chatter the feed keeps before the window.
@@ -151,7 +239,7 @@ func TestRestartContinuesWindow(t *testing.T) {
 		"company VPN dropped me three times already", "vpn disconected again, working from home today",
 		"is the vpn down? it keeps dropping", "VPN dropping every five minutes for me too"}
 	var reports []int64
-	clock = now.Add(-3 * time.Minute)
+	*clock = now.Add(-3 * time.Minute)
 	for i := range 3 {
 		reports = append(reports, post(s, fmt.Sprint("chan", i%2), fmt.Sprint("user", i), outage[i]))
 	}
@@ -160,21 +248,21 @@ func TestRestartContinuesWindow(t *testing.T) {
 	}
 
 	// Restart.
-	clock = now
+	*clock = now
 	s = start()
 	if s.det.docs != float64(inKeep()) {
 		t.Errorf("after a restart the background holds %v posts, want the %d the feed keeps before the window", s.det.docs, inKeep())
 	}
 	talk := []string{"anyone watching the match tonight", "the match tonight is on at eight", "match tonight, who is in", "watching the match tonight"}
 	for i := range 8 {
-		clock = now.Add(time.Duration(i) * time.Second)
+		*clock = now.Add(time.Duration(i) * time.Second)
 		post(s, fmt.Sprint("chat", i%2), fmt.Sprint("fan", i), talk[i%len(talk)])
 	}
 	if m := majors(); len(m) != 0 {
 		t.Fatalf("after a restart the match talk opened %q", m[0].Title)
 	}
 	for i := 3; i < 6; i++ {
-		clock = now.Add(time.Duration(10+i) * time.Second)
+		*clock = now.Add(time.Duration(10+i) * time.Second)
 		reports = append(reports, post(s, fmt.Sprint("chan", i%2), fmt.Sprint("user", i), outage[i]))
 	}
 	m := majors()
@@ -195,7 +283,7 @@ func TestRestartContinuesWindow(t *testing.T) {
 	// A second restart, then a change of settings: later reports join the
 	// open incident.
 	s = start()
-	clock = now.Add(time.Minute)
+	*clock = now.Add(time.Minute)
 	reports = append(reports, post(s, "chan0", "user6", outage[6]))
 	c := s.Config()
 	c.MinReports++
@@ -209,7 +297,7 @@ func TestRestartContinuesWindow(t *testing.T) {
 	if s.det.docs != float64(inKeep()) {
 		t.Errorf("after a settings change the background holds %v posts, want %d", s.det.docs, inKeep())
 	}
-	clock = now.Add(2 * time.Minute)
+	*clock = now.Add(2 * time.Minute)
 	reports = append(reports, post(s, "chan1", "user7", outage[7]))
 	if m := majors(); len(m) != 1 {
 		t.Errorf("%d incidents after restarts and a settings change, want 1", len(m))

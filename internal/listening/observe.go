@@ -15,29 +15,37 @@ import (
 
 // Observe is the ingest pipeline's hook: it sees every message after it
 // was stored, with the receipt saying which ticket it opened or joined.
-// Replays and replies to an existing conversation are skipped. Failures
-// are logged, never returned: the message is already safe in the queue.
+// Replies to an existing conversation are skipped, and so is a replay of a
+// post observed before (the listening feed knows it). A replay of a post
+// that was stored but never observed, because the process stopped in
+// between and the sender, never acknowledged, sent it again, is observed
+// now, unless it is older than the detection window. Failures are
+// logged, never returned: the message is already safe in the queue.
 func (s *Service) Observe(ctx context.Context, msg connector.Inbound, rc connector.Receipt) {
-	if rc.Duplicate || strings.TrimSpace(msg.Text) == "" {
+	if strings.TrimSpace(msg.Text) == "" {
 		return
 	}
 	if msg.ReplyTo != "" || len(msg.References) > 0 {
 		return // part of a conversation, not a new report
 	}
 	ctx = desk.SystemContext(ctx)
-	text := s.desk.Redact(msg.Text)
 	at := msg.SentAt
 	if at.IsZero() {
 		at = s.desk.Now()
 	}
+	s.mu.Lock()
+	cfg := s.cfg
+	s.mu.Unlock()
+	if rc.Duplicate && at.Before(s.desk.Now().Add(-time.Duration(cfg.WindowMinutes)*time.Minute)) {
+		return
+	}
+	text := s.desk.Redact(msg.Text)
 	s.mu.Lock()
 	rules := s.matcher.Match(msg.Channel, text, msg.Tags)
 	var cl Classification
 	if s.support != nil {
 		cl, _ = classifyWith(s.support, s.category, s.cfg.Threshold, text)
 	}
-	s.vol.add(msg.Channel, at, cl.SupportRequest)
-	cfg := s.cfg
 	s.mu.Unlock()
 
 	// Every post goes to the listening feed. With several nodes the lease
@@ -49,9 +57,21 @@ func (s *Service) Observe(ctx context.Context, msg connector.Inbound, rc connect
 	if !s.opts.Shared {
 		s.localMu.Lock()
 	}
-	if id, fresh, err := s.db.AddFeedPost(ctx, feed); err != nil {
+	id, fresh, err := s.db.AddFeedPost(ctx, feed)
+	if err != nil {
 		s.log.Warn("listening: could not add post to the detection feed", "channel", msg.Channel, "err", err)
-	} else if fresh && !s.opts.Shared {
+		fresh = !rc.Duplicate // without the feed, trust the receipt
+	}
+	if !fresh {
+		if !s.opts.Shared {
+			s.localMu.Unlock()
+		}
+		return // observed before
+	}
+	s.mu.Lock()
+	s.vol.add(msg.Channel, at, cl.SupportRequest)
+	s.mu.Unlock()
+	if err == nil && !s.opts.Shared {
 		feed.ID = id
 		o = s.observeFeed(s.local, feed)
 	}
