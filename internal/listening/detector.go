@@ -238,6 +238,7 @@ type Detector struct {
 	authors  map[string]authorLast
 	buf      []term
 	scores   map[int64]float64
+	shared   map[int64]int // significant words a report shares with each cluster scored
 	outages  map[int64]bool
 	renamed  map[int64]rename // merged cluster -> the cluster it went into
 	// renamedLimit is the size of renamed that makes expire sweep it.
@@ -248,7 +249,7 @@ type Detector struct {
 // NewDetector returns an empty detector.
 func NewDetector(opts DetectorOptions) *Detector {
 	return &Detector{opts: opts.withDefaults(), clusters: map[int64]*cluster{}, index: map[uint64][]int64{},
-		df: map[uint64]float64{}, authors: map[string]authorLast{}, scores: map[int64]float64{}, outages: map[int64]bool{}, renamed: map[int64]rename{}}
+		df: map[uint64]float64{}, authors: map[string]authorLast{}, scores: map[int64]float64{}, shared: map[int64]int{}, outages: map[int64]bool{}, renamed: map[int64]rename{}}
 }
 
 // Options returns the detector's options with defaults filled in.
@@ -286,6 +287,7 @@ func (d *Detector) Observe(r Report) Outcome {
 	// Score the clusters that share a significant word with the report.
 	var postNorm float64
 	clear(d.scores)
+	clear(d.shared)
 	for _, t := range d.buf {
 		w := d.idf(t.h)
 		if w < minIDF {
@@ -301,6 +303,7 @@ func (d *Detector) Observe(r Report) Outcome {
 			}
 			live = append(live, id)
 			d.scores[id] += w * float64(c.counts[t.h]) * w
+			d.shared[id]++
 		}
 		if len(live) == 0 {
 			delete(d.index, t.h)
@@ -323,8 +326,10 @@ func (d *Detector) Observe(r Report) Outcome {
 		c := d.clusters[id]
 		cos := s / (postNorm * c.norm)
 		// An outage is an established pattern: a report needs less to
-		// join it than to start a cluster.
-		if cos < d.opts.Threshold && !(c.outage && cos >= d.opts.Threshold*outageJoin) {
+		// join it than to start a cluster, but then at least two of its
+		// significant words, so one common word ("email", "login") does
+		// not bring in everyone who happens to use it.
+		if cos < d.opts.Threshold && !(c.outage && cos >= d.opts.Threshold*outageJoin && d.shared[id] >= 2) {
 			continue
 		}
 		if best == nil || better(c, cos, best, bestScore) {
@@ -344,7 +349,11 @@ func (d *Detector) Observe(r Report) Outcome {
 	sort.Slice(others, func(i, j int) bool { return others[i].id < others[j].id })
 	var linked []Report
 	for _, o := range others {
-		if o.outage {
+		// A cluster the report also resembles joins an outage only when
+		// the two clusters themselves are alike, as a cluster that becomes
+		// ready does (below): one report must not bridge an outage to
+		// unrelated chatter.
+		if o.outage || best.outage && d.centroidCos(best, o) < d.opts.Threshold/2 {
 			continue
 		}
 		if best.outage {
@@ -352,7 +361,7 @@ func (d *Detector) Observe(r Report) Outcome {
 		}
 		d.merge(best, o)
 	}
-	d.join(best, member{r, hashes})
+	d.join(best, member{r, hashes}, bestScore >= d.opts.Threshold, d.shared[best.id] >= 2)
 	d.push(windowPost{at: r.At, author: r.Author, terms: hashes, cluster: best.id})
 	if r.Author != "" {
 		d.authors[r.Author] = authorLast{at: r.At, text: r.Text, terms: hashes, cl: best.id}
@@ -573,10 +582,20 @@ func (q *idQueue) pop() int64 {
 // maxVocabulary bounds the words a cluster remembers.
 const maxVocabulary = 300
 
-func (d *Detector) join(c *cluster, m member) {
+// join adds a report to a cluster. An outage's words are those of the
+// reports that made it and of the reports that join it as closely as a
+// cluster needs (strong) with at least two words in common (solid): any
+// other report does not move it, or the outage would drift, one loose
+// report at a time, towards everyday chatter and collect it all. Only a
+// report with two words in common keeps an outage open (IncidentTTL), so
+// posts that merely mention its main word ("my email is ...") do not keep
+// it collecting for hours.
+func (d *Detector) join(c *cluster, m member, strong, solid bool) {
 	r := m.Report
 	c.n++
-	c.last = r.At
+	if !c.outage || solid {
+		c.last = r.At
+	}
 	c.channels[r.Channel] = true
 	if !c.outage {
 		c.members = append(c.members, m)
@@ -586,6 +605,9 @@ func (d *Detector) join(c *cluster, m member) {
 	}
 	if len(c.samples) < 5 {
 		c.samples = append(c.samples, r.Text)
+	}
+	if c.outage && !(strong && solid) {
+		return
 	}
 	for _, t := range d.buf {
 		if _, ok := c.counts[t.h]; !ok {

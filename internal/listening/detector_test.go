@@ -271,3 +271,26 @@ func TestMergeByTime(t *testing.T) {
 		}
 	}
 }
+
+// TestTermsSkipPlaceholders checks that redaction placeholders are not
+// content words, while other bracketed text still is.
+func TestTermsSkipPlaceholders(t *testing.T) {
+	words := func(text string) []string {
+		var out []string
+		for _, tm := range appendTerms(nil, text, 40) {
+			out = append(out, tm.word)
+		}
+		return out
+	}
+	for text, want := range map[string]string{
+		"mail me at [EMAIL] about the vpn":      "[mail vpn]",
+		"[NAME] says [PHONE] and [NATIONAL_ID]": "[say]",
+		"[email] lower case stays a word":       "[email lower case stay word]",
+		"an [UNCLOSED placeholder":              "[unclos placeho]",
+		"[EMAIL][EMAIL] printer jammed":         "[printer jamm]",
+	} {
+		if got := fmt.Sprint(words(text)); got != want {
+			t.Errorf("terms of %q = %s, want %s", text, got, want)
+		}
+	}
+}

@@ -55,12 +55,35 @@ func normWord(w string) string {
 	return w
 }
 
+// placeholderEnd returns the end of the placeholder ("[" upper-case
+// letters and underscores "]", as privacy.Redact writes them) that starts
+// at text[i], or 0 when there is none.
+func placeholderEnd(text string, i int) int {
+	j := i + 1
+	for j < len(text) && j-i <= 20 && (text[j] >= 'A' && text[j] <= 'Z' || text[j] == '_') {
+		j++
+	}
+	if j-i < 3 || j >= len(text) || text[j] != ']' {
+		return 0
+	}
+	return j + 1
+}
+
 // appendTerms appends the distinct content terms of text to out, at most
 // max of them. Handles, links and numbers are skipped.
 func appendTerms(out []term, text string, max int) []term {
 	i := 0
 	for i < len(text) && len(out) < max {
 		r, n := utf8.DecodeRuneInString(text[i:])
+		if r == '[' {
+			// A redaction placeholder such as [EMAIL] says that an address
+			// was there, not what the post is about: posts that mention
+			// an email address must not cluster with "email is down".
+			if j := placeholderEnd(text, i); j > 0 {
+				i = j
+				continue
+			}
+		}
 		if r == '@' {
 			// skip a handle
 			j := i + n
