@@ -14,19 +14,12 @@ import (
 )
 
 // feedService returns a service on a fresh SQLite store that detects
-// over the feed as a shared node does, with its clock fixed at now.
+// over the feed as a shared node does, with its clock at now.
 func feedService(t *testing.T, now time.Time) *Service {
 	t.Helper()
-	db, err := store.Open(context.Background(), "", t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	d, err := desk.New(context.Background(), db, desk.Options{Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &Service{desk: d, db: db, log: slog.New(slog.DiscardHandler), opts: Options{Shared: true, NodeID: "n1", DetectEvery: time.Second},
+	sn := newSingleNode(t)
+	sn.clock = now
+	return &Service{desk: sn.d, db: sn.db, log: slog.New(slog.DiscardHandler), opts: Options{Shared: true, NodeID: "n1", DetectEvery: time.Second},
 		det: NewDetector(DetectorOptions{}), incidents: map[int64]int64{}}
 }
 
