@@ -115,6 +115,7 @@ type cluster struct {
 	n        int // reports ever
 	counts   map[uint64]int
 	words    map[uint64]string
+	vocab    []uint64 // the keys of counts in the order they came, so that sums over them are the same every run
 	norm     float64
 	members  []member    // reports within the window (all of them until the outage fires)
 	stats    memberStats // what members have in common
@@ -437,8 +438,8 @@ func (d *Detector) centroidCos(a, b *cluster) float64 {
 		a, b = b, a
 	}
 	var dot float64
-	for h, n := range a.counts {
-		if m := b.counts[h]; m > 0 {
+	for _, h := range a.vocab {
+		if n, m := a.counts[h], b.counts[h]; m > 0 {
 			if w := d.idf(h); w >= minIDF {
 				dot += float64(n*m) * w * w
 			}
@@ -450,15 +451,9 @@ func (d *Detector) centroidCos(a, b *cluster) float64 {
 // merge moves cluster o into c. When c's vocabulary fills up, o's most
 // frequent words are kept first.
 func (d *Detector) merge(c, o *cluster) {
-	words := make([]uint64, 0, len(o.counts))
-	for h := range o.counts {
-		words = append(words, h)
-	}
-	sort.Slice(words, func(i, j int) bool {
-		if a, b := o.counts[words[i]], o.counts[words[j]]; a != b {
-			return a > b
-		}
-		return words[i] < words[j]
+	words := slices.Clone(o.vocab)
+	sort.SliceStable(words, func(i, j int) bool {
+		return o.counts[words[i]] > o.counts[words[j]]
 	})
 	for _, h := range words {
 		n := o.counts[h]
@@ -467,6 +462,7 @@ func (d *Detector) merge(c, o *cluster) {
 				continue
 			}
 			c.words[h] = o.words[h]
+			c.vocab = append(c.vocab, h)
 			if d.idf(h) >= minIDF {
 				d.index[h] = append(d.index[h], c.id)
 			}
@@ -524,8 +520,8 @@ func mergeByTime(a, b []member) []member {
 
 func (d *Detector) updateNorm(c *cluster) {
 	var norm float64
-	for h, n := range c.counts {
-		if w := d.idf(h); w >= minIDF {
+	for _, h := range c.vocab {
+		if n, w := c.counts[h], d.idf(h); w >= minIDF {
 			norm += float64(n) * w * float64(n) * w
 		}
 	}
@@ -615,6 +611,7 @@ func (d *Detector) join(c *cluster, m member, strong, solid bool) {
 				continue
 			}
 			c.words[t.h] = t.word
+			c.vocab = append(c.vocab, t.h)
 			if d.idf(t.h) >= minIDF {
 				d.index[t.h] = append(d.index[t.h], c.id)
 			}

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 )
@@ -292,5 +293,45 @@ func TestTermsSkipPlaceholders(t *testing.T) {
 		if got := fmt.Sprint(words(text)); got != want {
 			t.Errorf("terms of %q = %s, want %s", text, got, want)
 		}
+	}
+}
+
+// TestDetectorDeterministic feeds the same dense stream with bursts to two
+// detectors: every outcome must be the same, so a replay after a restart
+// or a hand-over rebuilds the clusters the first detector had. (Sums over
+// a cluster's words in map order made them differ by a rounding error,
+// enough to send a post to another cluster now and then.)
+func TestDetectorDeterministic(t *testing.T) {
+	start := time.Date(2026, 1, 5, 8, 0, 0, 0, time.UTC)
+	stream := loadBackground(t, start)
+	for i := range stream {
+		stream[i].At = start.Add(time.Duration(i) * 50 * time.Millisecond)
+	}
+	span := stream[len(stream)-1].At.Sub(start)
+	for _, bu := range makeBursts(rand.New(rand.NewPCG(7, 7)), []time.Time{start.Add(span / 4), start.Add(span / 2), start.Add(3 * span / 4)}, 1_000_000) {
+		stream = append(stream, bu.reports...)
+	}
+	sort.SliceStable(stream, func(i, j int) bool { return stream[i].At.Before(stream[j].At) })
+	a, b := NewDetector(DetectorOptions{}), NewDetector(DetectorOptions{})
+	describe := func(o Outcome) string {
+		ids := make([]int64, 0, len(o.Members))
+		for _, m := range o.Members {
+			ids = append(ids, m.ID)
+		}
+		slices.Sort(ids)
+		return fmt.Sprintf("cluster %d duplicate %v outage %v fired %v members %v title %q", o.Cluster, o.Duplicate, o.Outage, o.Fired, ids, o.Title)
+	}
+	fired := 0
+	for i, r := range stream {
+		oa, ob := describe(a.Observe(r)), describe(b.Observe(r))
+		if oa != ob {
+			t.Fatalf("post %d (%q): %s, then %s", i, r.Text, oa, ob)
+		}
+		if strings.Contains(oa, "fired true") {
+			fired++
+		}
+	}
+	if fired == 0 {
+		t.Error("no outage fired; the test needs one")
 	}
 }
