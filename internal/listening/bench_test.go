@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"sort"
 	"testing"
 	"time"
 
@@ -39,10 +38,7 @@ func BenchmarkListen(b *testing.B) {
 	start := time.Date(2026, 1, 5, 8, 0, 0, 0, time.UTC)
 	stream := loadBackground(b, start)
 	end := stream[len(stream)-1].At
-	for _, bu := range makeBursts(rand.New(rand.NewPCG(7, 7)), []time.Time{start.Add(time.Hour), start.Add(5 * time.Hour), start.Add(9 * time.Hour)}, 1_000_000) {
-		stream = append(stream, bu.reports...)
-	}
-	sort.SliceStable(stream, func(i, j int) bool { return stream[i].At.Before(stream[j].At) })
+	stream = withBursts(stream, makeBursts(rand.New(rand.NewPCG(7, 7)), []time.Time{start.Add(time.Hour), start.Add(5 * time.Hour), start.Add(9 * time.Hour)}, 1_000_000))
 	matcher := NewMatcher([]Rule{{ID: 1, Kind: KindKeyword, Value: "vpn"}, {ID: 2, Kind: KindPhrase, Value: "not working"},
 		{ID: 3, Kind: KindHandle, Value: "SpotifyCares"}, {ID: 4, Kind: KindService, Value: "Outlook"}, {ID: 5, Kind: KindHashtag, Value: "outage"}})
 	d := NewDetector(DetectorOptions{})

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -208,10 +207,7 @@ func TestMemberStatsFollowMembers(t *testing.T) {
 	for i := range stream {
 		stream[i].At = start.Add(time.Duration(i) * 50 * time.Millisecond)
 	}
-	for _, bu := range makeBursts(rand.New(rand.NewPCG(3, 3)), []time.Time{start.Add(time.Minute), start.Add(2 * time.Minute), start.Add(3 * time.Minute)}, 1_000_000) {
-		stream = append(stream, bu.reports...)
-	}
-	sort.SliceStable(stream, func(i, j int) bool { return stream[i].At.Before(stream[j].At) })
+	stream = withBursts(stream, makeBursts(rand.New(rand.NewPCG(3, 3)), []time.Time{start.Add(time.Minute), start.Add(2 * time.Minute), start.Add(3 * time.Minute)}, 1_000_000))
 	d := NewDetector(DetectorOptions{})
 	fired := 0
 	for i, r := range stream {
@@ -308,10 +304,7 @@ func TestDetectorDeterministic(t *testing.T) {
 		stream[i].At = start.Add(time.Duration(i) * 50 * time.Millisecond)
 	}
 	span := stream[len(stream)-1].At.Sub(start)
-	for _, bu := range makeBursts(rand.New(rand.NewPCG(7, 7)), []time.Time{start.Add(span / 4), start.Add(span / 2), start.Add(3 * span / 4)}, 1_000_000) {
-		stream = append(stream, bu.reports...)
-	}
-	sort.SliceStable(stream, func(i, j int) bool { return stream[i].At.Before(stream[j].At) })
+	stream = withBursts(stream, makeBursts(rand.New(rand.NewPCG(7, 7)), []time.Time{start.Add(span / 4), start.Add(span / 2), start.Add(3 * span / 4)}, 1_000_000))
 	a, b := NewDetector(DetectorOptions{}), NewDetector(DetectorOptions{})
 	describe := func(o Outcome) string {
 		ids := make([]int64, 0, len(o.Members))

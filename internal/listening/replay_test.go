@@ -131,6 +131,17 @@ type burst struct {
 	reports []Report
 }
 
+// withBursts returns the stream with the bursts' reports mixed in, in time
+// order; stream itself is not changed.
+func withBursts(stream []Report, bursts []burst) []Report {
+	out := append([]Report(nil), stream...)
+	for _, b := range bursts {
+		out = append(out, b.reports...)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
+	return out
+}
+
 // makeBursts generates one burst per template: n reports from distinct
 // authors over 2 to 3 channels, spread over a few simulated minutes.
 func makeBursts(r *rand.Rand, starts []time.Time, idBase int64) []burst {
@@ -179,15 +190,13 @@ func TestReplayOutages(t *testing.T) {
 				starts[1] = starts[0].Add(90 * time.Second)
 			}
 			bursts := makeBursts(r, starts, 1_000_000)
-			stream := append([]Report(nil), bg...)
+			stream := withBursts(bg, bursts)
 			owner := map[int64]int{}
 			for k, b := range bursts {
-				stream = append(stream, b.reports...)
 				for _, rep := range b.reports {
 					owner[rep.ID] = k + 1
 				}
 			}
-			sort.SliceStable(stream, func(i, j int) bool { return stream[i].At.Before(stream[j].At) })
 
 			d := NewDetector(testOptions())
 			type incident struct {

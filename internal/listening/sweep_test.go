@@ -3,7 +3,6 @@ package listening
 import (
 	"math/rand/v2"
 	"os"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -32,11 +31,7 @@ func TestReplaySweep(t *testing.T) {
 			starts[1] = starts[0].Add(90 * time.Second) // overlapping bursts
 		}
 		bs := makeBursts(r, starts, 1_000_000)
-		stream := append([]Report(nil), bg...)
-		for _, b := range bs {
-			stream = append(stream, b.reports...)
-		}
-		sort.SliceStable(stream, func(i, j int) bool { return stream[i].At.Before(stream[j].At) })
+		stream := withBursts(bg, bs)
 		d := NewDetector(DetectorOptions{})
 		linked := map[int64]bool{}
 		for _, rep := range stream {
