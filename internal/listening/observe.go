@@ -33,20 +33,18 @@ func (s *Service) Observe(ctx context.Context, msg connector.Inbound, rc connect
 	if at.IsZero() {
 		at = s.desk.Now()
 	}
+	text := s.desk.Redact(msg.Text)
 	s.mu.Lock()
 	cfg := s.cfg
+	rules := s.matcher.Match(msg.Channel, text, msg.Tags)
+	var cl Classification
+	if s.support != nil {
+		cl, _ = classifyWith(s.support, s.category, cfg.Threshold, text)
+	}
 	s.mu.Unlock()
 	if rc.Duplicate && at.Before(s.desk.Now().Add(-time.Duration(cfg.WindowMinutes)*time.Minute)) {
 		return
 	}
-	text := s.desk.Redact(msg.Text)
-	s.mu.Lock()
-	rules := s.matcher.Match(msg.Channel, text, msg.Tags)
-	var cl Classification
-	if s.support != nil {
-		cl, _ = classifyWith(s.support, s.category, s.cfg.Threshold, text)
-	}
-	s.mu.Unlock()
 
 	// Every post goes to the listening feed. With several nodes the lease
 	// holder detects outages over every node's posts (RunDetector); alone,
