@@ -26,6 +26,12 @@ type DetectorOptions struct {
 	// cluster's centroid above which the post joins the cluster; default
 	// defaultSimilarity, chosen on synthetic data (see docs/listening.md).
 	Threshold float64
+	// TroubleShare is the share (0 to 1) of a cluster's reports within
+	// Window that must describe trouble (a failure word, a negation, see
+	// troubleWords) for it to be an outage, so that a burst of
+	// congratulations or an all-hands does not page anyone; default 0.5.
+	// A negative value turns the check off.
+	TroubleShare float64
 	// IncidentTTL is how long an outage cluster keeps collecting reports
 	// after its last one; default six windows.
 	IncidentTTL time.Duration
@@ -50,6 +56,9 @@ func (o DetectorOptions) withDefaults() DetectorOptions {
 	}
 	if o.Threshold <= 0 {
 		o.Threshold = defaultSimilarity
+	}
+	if o.TroubleShare == 0 {
+		o.TroubleShare = defaultTroubleShare
 	}
 	if o.IncidentTTL <= 0 {
 		o.IncidentTTL = 6 * o.Window
@@ -126,10 +135,12 @@ type cluster struct {
 	channels map[string]bool
 }
 
-// member is a report in a cluster, with the hashes of its terms.
+// member is a report in a cluster, with the hashes of its terms and
+// whether it describes trouble.
 type member struct {
 	Report
-	terms []uint64
+	terms   []uint64
+	trouble bool
 }
 
 func reports(ms []member) []Report {
@@ -150,6 +161,7 @@ type memberStats struct {
 	terms    map[uint64]int // term -> occurrences
 	authors  map[string]int
 	channels map[string]int
+	troubled int // members that describe trouble
 }
 
 // on reports whether the members are being counted.
@@ -171,6 +183,9 @@ func (s *memberStats) add(m member, by int) {
 	if s.channels[m.Channel] += by; s.channels[m.Channel] <= 0 {
 		delete(s.channels, m.Channel)
 	}
+	if m.trouble {
+		s.troubled += by
+	}
 }
 
 // merge adds o's counts to s, both counting, reusing the larger maps; o
@@ -188,6 +203,7 @@ func (s *memberStats) merge(o *memberStats) {
 	for ch, n := range o.channels {
 		s.channels[ch] += n
 	}
+	s.troubled += o.troubled
 	*o = memberStats{}
 }
 
@@ -271,7 +287,8 @@ func (d *Detector) idf(h uint64) float64 {
 // report's At is the detector's clock.
 func (d *Detector) Observe(r Report) Outcome {
 	d.expire(r.At)
-	d.buf = appendTerms(d.buf[:0], r.Text, 40)
+	var trouble bool
+	d.buf, trouble = appendTerms(d.buf[:0], r.Text, 40)
 	hashes := make([]uint64, len(d.buf))
 	for i, t := range d.buf {
 		hashes[i] = t.h
@@ -362,7 +379,7 @@ func (d *Detector) Observe(r Report) Outcome {
 		}
 		d.merge(best, o)
 	}
-	d.join(best, member{r, hashes}, bestScore >= d.opts.Threshold, d.shared[best.id] >= 2)
+	d.join(best, member{Report: r, terms: hashes, trouble: trouble}, bestScore >= d.opts.Threshold, d.shared[best.id] >= 2)
 	d.push(windowPost{at: r.At, author: r.Author, terms: hashes, cluster: best.id})
 	if r.Author != "" {
 		d.authors[r.Author] = authorLast{at: r.At, text: r.Text, terms: hashes, cl: best.id}
@@ -415,6 +432,9 @@ func (d *Detector) Observe(r Report) Outcome {
 
 // defaultSimilarity is the default Threshold (Config.Similarity).
 const defaultSimilarity = 0.3
+
+// defaultTroubleShare is the default TroubleShare.
+const defaultTroubleShare = 0.5
 
 // outageJoin is the share of Threshold a report needs to join an outage.
 const outageJoin = 0.4
@@ -622,7 +642,8 @@ func (d *Detector) join(c *cluster, m member, strong, solid bool) {
 }
 
 // ready reports whether a cluster's reports within the window make an
-// outage: enough reports, people and channels, and its most common word
+// outage: enough reports, people and channels, enough of them describing
+// trouble, and its most common word
 // far more frequent than the background predicts, so that ordinary
 // chatter about a popular topic does not fire.
 func (d *Detector) ready(c *cluster) bool {
@@ -635,6 +656,9 @@ func (d *Detector) ready(c *cluster) bool {
 		}
 	}
 	if len(c.stats.authors) < d.opts.MinAuthors || len(c.stats.channels) < d.opts.MinChannels {
+		return false
+	}
+	if float64(c.stats.troubled) < d.opts.TroubleShare*float64(len(c.members)) {
 		return false
 	}
 	// Some word shared by at least 40% of the reports in the window must
@@ -728,7 +752,7 @@ func (d *Detector) expire(now time.Time) {
 // started in the middle of a stream learns from earlier posts which words
 // are ordinary chatter. Feed such posts oldest first, before Observe.
 func (d *Detector) Background(text string) {
-	d.buf = appendTerms(d.buf[:0], text, 40)
+	d.buf, _ = appendTerms(d.buf[:0], text, 40)
 	for _, t := range d.buf {
 		d.df[t.h]++
 	}

@@ -23,7 +23,9 @@ func chatter(n int) []Report {
 }
 
 func TestDetectorChatterDoesNotFire(t *testing.T) {
-	d := NewDetector(DetectorOptions{})
+	// The trouble check is off: chatter must not fire on the other rules
+	// alone (TestDetectorNeedsTrouble tests the check).
+	d := NewDetector(DetectorOptions{TroubleShare: -1})
 	for _, r := range chatter(3000) {
 		if o := d.Observe(r); o.Fired {
 			t.Fatalf("chatter fired an outage: %q", o.Title)
@@ -167,15 +169,18 @@ func TestDetectorBackground(t *testing.T) {
 		}
 		return fired
 	}
-	cold := NewDetector(DetectorOptions{})
+	// The match talk describes no trouble; the trouble check is off here,
+	// so that the test shows what the background does on its own.
+	opts := DetectorOptions{TroubleShare: -1}
+	cold := NewDetector(opts)
 	if !fires(cold, talk) {
 		t.Fatal("a cold detector did not fire on the match talk; the test no longer shows what the background is for")
 	}
-	whole := NewDetector(DetectorOptions{})
+	whole := NewDetector(opts)
 	if fires(whole, history) || fires(whole, talk) {
 		t.Fatal("a detector that saw the whole stream fired on everyday chatter")
 	}
-	warm := NewDetector(DetectorOptions{})
+	warm := NewDetector(opts)
 	for _, r := range history {
 		warm.Background(r.Text)
 	}
@@ -193,6 +198,63 @@ func TestDetectorBackground(t *testing.T) {
 	}
 	if !fires(warm, vpn) {
 		t.Error("a VPN outage did not fire after the background")
+	}
+}
+
+// TestDetectorNeedsTrouble checks that bursts of office chatter with
+// unusual words (a promotion, an all-hands, a farewell) do not open an
+// outage, because too few of their posts describe trouble, while a burst of
+// the same shape about a failure does.
+func TestDetectorNeedsTrouble(t *testing.T) {
+	start := time.Date(2026, 1, 5, 8, 0, 0, 0, time.UTC)
+	stream := loadBackground(t, start)
+	bursts := []struct {
+		name   string
+		texts  []string
+		outage bool
+	}{
+		{"promotion", []string{"Congratulations Maria on the promotion!", "congrats maria, well deserved promotion", "Huge congrats to Maria 🎉",
+			"Maria's promotion party at 4pm in the kitchen", "well done Maria, congrats on the new role", "cake for Maria's promotion in the kitchen"}, false},
+		{"all-hands", []string{"all-hands starting now, link in the calendar", "great all-hands today", "who's joining the all-hands from Lisbon?",
+			"the all-hands recording will be shared later", "loved the all-hands demo", "all-hands: the new office opens in May"}, false},
+		{"farewell", []string{"Sad to see you go Tom, good luck!", "we'll miss you Tom", "farewell drinks for Tom at 6",
+			"Tom's last day today :(", "good luck Tom, it was great working with you", "can't believe it's Tom's last day"}, false},
+		{"badge readers", []string{"badge reader at the Lisbon entrance rejects my card", "the badge readers in Lisbon are down",
+			"my badge stopped working at the Lisbon door", "anyone else locked out in Lisbon? badge not working",
+			"Lisbon badge reader keeps failing", "badge readers broken at the Lisbon office"}, true},
+	}
+	run := func(opts DetectorOptions) map[string]bool {
+		d := NewDetector(opts)
+		for _, r := range stream[:len(stream)/2] {
+			d.Background(r.Text)
+		}
+		fired := map[string]bool{}
+		at := start.Add(48 * time.Hour)
+		for bi, b := range bursts {
+			at = at.Add(time.Hour)
+			for i := range 10 {
+				r := Report{ID: int64(10_000*bi + i), Channel: fmt.Sprint("ch", i%3), Author: fmt.Sprint(b.name, i%8),
+					Text: b.texts[i%len(b.texts)], At: at.Add(time.Duration(i) * 40 * time.Second)}
+				if d.Observe(r).Fired {
+					fired[b.name] = true
+				}
+			}
+		}
+		return fired
+	}
+	fired := run(DetectorOptions{})
+	for _, b := range bursts {
+		if fired[b.name] != b.outage {
+			t.Errorf("burst %q: outage %v, want %v", b.name, fired[b.name], b.outage)
+		}
+	}
+	// Without the trouble check every burst fires: it is the check, not
+	// the background, that holds the chatter back.
+	off := run(DetectorOptions{TroubleShare: -1})
+	for _, b := range bursts {
+		if !off[b.name] {
+			t.Errorf("burst %q did not fire with the trouble check off; the test no longer shows what the check is for", b.name)
+		}
 	}
 }
 
@@ -232,9 +294,11 @@ func TestMemberStatsFollowMembers(t *testing.T) {
 				want = memberStats{}
 			}
 			if len(c.stats.terms) != len(want.terms) || fmt.Sprint(c.stats.authors) != fmt.Sprint(want.authors) ||
-				fmt.Sprint(c.stats.channels) != fmt.Sprint(want.channels) || fmt.Sprint(c.stats.terms) != fmt.Sprint(want.terms) {
-				t.Fatalf("post %d: cluster %d with %d members counts %d terms, %v, %v; its members have %d terms, %v, %v",
-					i, c.id, len(c.members), len(c.stats.terms), c.stats.authors, c.stats.channels, len(want.terms), want.authors, want.channels)
+				fmt.Sprint(c.stats.channels) != fmt.Sprint(want.channels) || fmt.Sprint(c.stats.terms) != fmt.Sprint(want.terms) ||
+				c.stats.troubled != want.troubled {
+				t.Fatalf("post %d: cluster %d with %d members counts %d terms, %v, %v, %d troubled; its members have %d terms, %v, %v, %d troubled",
+					i, c.id, len(c.members), len(c.stats.terms), c.stats.authors, c.stats.channels, c.stats.troubled,
+					len(want.terms), want.authors, want.channels, want.troubled)
 			}
 			if !slices.IsSortedFunc(c.members, func(a, b member) int { return a.At.Compare(b.At) }) {
 				t.Fatalf("post %d: cluster %d's members are out of time order", i, c.id)
@@ -274,7 +338,8 @@ func TestMergeByTime(t *testing.T) {
 func TestTermsSkipPlaceholders(t *testing.T) {
 	words := func(text string) []string {
 		var out []string
-		for _, tm := range appendTerms(nil, text, 40) {
+		terms, _ := appendTerms(nil, text, 40)
+		for _, tm := range terms {
 			out = append(out, tm.word)
 		}
 		return out

@@ -32,6 +32,9 @@ func TestLeaseHolderLearnsBackground(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 5, 1, 20, 0, 0, 0, time.UTC)
 	s := feedService(t, now)
+	// The match talk describes no trouble: turn the trouble check off, so
+	// that only the background can keep it from firing.
+	noTroubleCheck(t, s)
 	history := popularChatter()
 	start := now.Add(-11*time.Minute - time.Duration(len(history))*time.Minute)
 	inKeep := 0
@@ -62,6 +65,21 @@ func TestLeaseHolderLearnsBackground(t *testing.T) {
 	}
 	if majors, err := s.db.MajorIncidents(ctx, 10); err != nil || len(majors) != 0 {
 		t.Errorf("major incidents after replaying everyday chatter: %d (%v), want none", len(majors), err)
+	}
+}
+
+// noTroubleCheck saves settings that turn the trouble check off (a share
+// of 0), and checks that the detector then runs without it.
+func noTroubleCheck(t *testing.T, s *Service) {
+	t.Helper()
+	c := s.Config()
+	off := 0.0
+	c.TroubleShare = &off
+	if err := s.SetConfig(desk.SystemContext(context.Background()), c); err != nil {
+		t.Fatal(err)
+	}
+	if s.Config().Trouble() != 0 {
+		t.Fatalf("trouble share %v after setting 0", s.Config().Trouble())
 	}
 }
 
@@ -208,6 +226,7 @@ func TestRestartContinuesWindow(t *testing.T) {
 	clock := &sn.clock
 
 	s := start()
+	noTroubleCheck(t, s) // as in TestLeaseHolderLearnsBackground; the setting outlives restarts
 	history := popularChatter()
 	now := clock.Add(time.Duration(len(history)+11) * time.Minute)
 	var sent []time.Time
@@ -284,7 +303,7 @@ func TestRestartContinuesWindow(t *testing.T) {
 	if err := s.SetConfig(sys, c); err != nil {
 		t.Fatal(err)
 	}
-	if o := s.det.Options(); o.MinReports != c.MinReports || o.Threshold != 0.25 {
+	if o := s.det.Options(); o.MinReports != c.MinReports || o.Threshold != 0.25 || o.TroubleShare >= 0 {
 		t.Errorf("the detector runs with %+v after the settings changed to %+v", o, c)
 	}
 	if s.det.docs != float64(inKeep()) {

@@ -267,7 +267,8 @@ func (s *Service) openIncidentLike(ctx context.Context, title string) int64 {
 
 func termHashes(text string) []uint64 {
 	var out []uint64
-	for _, t := range appendTerms(nil, text, 40) {
+	terms, _ := appendTerms(nil, text, 40)
+	for _, t := range terms {
 		out = append(out, t.h)
 	}
 	return out

@@ -49,6 +49,10 @@ type Config struct {
 	// Similarity is how alike (cosine of weighted words, 0 to 1) a report
 	// must be to a cluster to join it; default 0.3.
 	Similarity float64 `json:"similarity,omitempty"`
+	// TroubleShare is the share (0 to 1) of an outage's reports that must
+	// describe trouble, such as a failure word or a negation; nil means the
+	// default 0.5 and 0 turns the check off (DetectorOptions.TroubleShare).
+	TroubleShare *float64 `json:"trouble_share,omitempty"`
 	// Policies maps a channel name to its outreach policy; channels not
 	// listed use DefaultPolicy (default "review").
 	Policies      map[string]string `json:"policies"`
@@ -81,6 +85,10 @@ func (c Config) withDefaults() Config {
 	if c.Similarity <= 0 || c.Similarity >= 1 {
 		c.Similarity = defaultSimilarity
 	}
+	if c.TroubleShare == nil {
+		share := defaultTroubleShare
+		c.TroubleShare = &share
+	}
 	if c.DefaultPolicy == "" {
 		c.DefaultPolicy = ReplyReview
 	}
@@ -104,6 +112,9 @@ func (c Config) Validate() error {
 	if !(c.Similarity >= 0 && c.Similarity < 1) {
 		return socialdesk.FieldError("similarity", "The similarity is a number between 0 and 1 (default %g); higher joins only closer reports.", defaultSimilarity)
 	}
+	if v := c.TroubleShare; v != nil && !(*v >= 0 && *v <= 1) {
+		return socialdesk.FieldError("trouble_share", "The share of reports that must describe trouble is a number between 0 and 1 (default %g); 0 turns the check off.", defaultTroubleShare)
+	}
 	for ch, p := range c.Policies {
 		if !validPolicy(p) {
 			return socialdesk.FieldError("policies", "The policy for %s must be public, private, review or none.", ch)
@@ -113,6 +124,14 @@ func (c Config) Validate() error {
 		return socialdesk.FieldError("default_policy", "The default policy must be public, private, review or none.")
 	}
 	return nil
+}
+
+// Trouble is the effective TroubleShare: the default when it is unset.
+func (c Config) Trouble() float64 {
+	if c.TroubleShare == nil {
+		return defaultTroubleShare
+	}
+	return *c.TroubleShare
 }
 
 func validPolicy(p string) bool {
@@ -231,8 +250,12 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 }
 
 func (s *Service) detectorOptions() DetectorOptions {
+	trouble := s.cfg.Trouble()
+	if trouble == 0 {
+		trouble = -1 // off
+	}
 	return DetectorOptions{Window: time.Duration(s.cfg.WindowMinutes) * time.Minute, MinReports: s.cfg.MinReports,
-		MinAuthors: s.cfg.MinAuthors, MinChannels: s.cfg.MinChannels, Threshold: s.cfg.Similarity}
+		MinAuthors: s.cfg.MinAuthors, MinChannels: s.cfg.MinChannels, Threshold: s.cfg.Similarity, TroubleShare: trouble}
 }
 
 // Config returns the current configuration.
@@ -280,7 +303,8 @@ func (s *Service) apply(c Config) bool {
 	defer s.mu.Unlock()
 	old := s.cfg
 	s.cfg = c
-	if old.WindowMinutes == c.WindowMinutes && old.MinReports == c.MinReports && old.MinAuthors == c.MinAuthors && old.MinChannels == c.MinChannels && old.Similarity == c.Similarity {
+	if old.WindowMinutes == c.WindowMinutes && old.MinReports == c.MinReports && old.MinAuthors == c.MinAuthors && old.MinChannels == c.MinChannels && old.Similarity == c.Similarity &&
+		old.Trouble() == c.Trouble() {
 		return false
 	}
 	s.det = NewDetector(s.detectorOptions())

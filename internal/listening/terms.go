@@ -29,6 +29,29 @@ var stopwords = func() map[string]bool {
 
 var apostrophes = strings.NewReplacer("'", "", "’", "")
 
+// troubleWords are the words (lower case, apostrophes dropped) that say
+// something is wrong: failures, negations and inability, and the words
+// people use when a problem persists. An outage is a burst of people
+// describing trouble; a burst of congratulations, a farewell or an
+// all-hands is not, however unusual its words (DetectorOptions.TroubleShare).
+// Written from general English and IT usage, not taken from the data.
+var troubleWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`not no never nothing cannot cant dont doesnt didnt isnt arent wasnt werent
+	wont wouldnt couldnt hasnt havent hadnt unable
+	down outage outages offline broken broke break breaks error errors fail fails failed failing failure
+	failures crash crashes crashed crashing freeze freezes freezing frozen froze hang hangs hanging hung
+	stuck slow slower slowly sluggish lag lags lagging laggy drop drops dropped dropping disconnect
+	disconnects disconnected disconnecting disconnection timeout timeouts timed bug bugs buggy glitch
+	glitches glitchy issue issues problem problems wrong missing lost lose losing unavailable unreachable
+	unresponsive dead died loop loops looping denied reject rejects rejected blocked locked lockout
+	expired invalid corrupt corrupted jam jammed stopped stops keeps kept again still help urgent
+	annoying frustrating terrible awful useless sucks ugh`) {
+		m[w] = true
+	}
+	return m
+}()
+
 // fnv64 hashes s with FNV-1a.
 func fnv64(s string) uint64 {
 	h := uint64(14695981039346656037)
@@ -70,8 +93,9 @@ func placeholderEnd(text string, i int) int {
 }
 
 // appendTerms appends the distinct content terms of text to out, at most
-// max of them. Handles, links and numbers are skipped.
-func appendTerms(out []term, text string, max int) []term {
+// max of them. Handles, links and numbers are skipped. trouble is true
+// when a word of text (before max was reached) is one of troubleWords.
+func appendTerms(out []term, text string, max int) (_ []term, trouble bool) {
 	i := 0
 	for i < len(text) && len(out) < max {
 		r, n := utf8.DecodeRuneInString(text[i:])
@@ -123,6 +147,9 @@ func appendTerms(out []term, text string, max int) []term {
 			w = apostrophes.Replace(w)
 		}
 		w = strings.ToLower(w)
+		if troubleWords[w] {
+			trouble = true
+		}
 		if len(w) < 3 || stopwords[w] || isNumber(w) {
 			continue
 		}
@@ -139,7 +166,7 @@ func appendTerms(out []term, text string, max int) []term {
 			out = append(out, term{h: h, word: w})
 		}
 	}
-	return out
+	return out, trouble
 }
 
 func isWord(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }

@@ -294,8 +294,17 @@ func (p *Pages) saveConfig(w http.ResponseWriter, r *http.Request) {
 			sim = -1
 		}
 	}
+	// An empty trouble share means the default, as for the similarity.
+	var trouble *float64
+	if v := strings.TrimSpace(r.PostFormValue("trouble_share")); v != "" {
+		share, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			share = -1
+		}
+		trouble = &share
+	}
 	cfg := Config{Threshold: th, WindowMinutes: num("window_minutes"), MinReports: num("min_reports"), MinAuthors: num("min_authors"),
-		MinChannels: num("min_channels"), Similarity: sim, DefaultPolicy: r.PostFormValue("default_policy"), AckText: r.PostFormValue("ack_text"),
+		MinChannels: num("min_channels"), Similarity: sim, TroubleShare: trouble, DefaultPolicy: r.PostFormValue("default_policy"), AckText: r.PostFormValue("ack_text"),
 		AckLimit: num("ack_limit"), Policies: map[string]string{}}
 	for _, line := range splitLines(r.PostFormValue("policies")) {
 		ch, pol, ok := cutEq(line)

@@ -49,6 +49,35 @@ func TestPages(t *testing.T) {
 			t.Fatalf("similarity %q: %d", bad, code)
 		}
 	}
+	if cfg.Trouble() != 0.5 {
+		t.Fatalf("trouble share %v when the form leaves it empty, want the default 0.5", cfg.Trouble())
+	}
+	for _, bad := range []string{"1.5", "-0.1", "often", "NaN"} {
+		f := url.Values{}
+		for k, v := range form {
+			f[k] = v
+		}
+		f.Set("trouble_share", bad)
+		if code, _, body := admin.Do("POST", "/admin/listening/config", f); code != http.StatusUnprocessableEntity || !strings.Contains(body, "describe trouble is a number between 0 and 1") {
+			t.Fatalf("trouble share %q: %d", bad, code)
+		}
+	}
+	for _, share := range []string{"0", "0.7"} {
+		f := url.Values{}
+		for k, v := range form {
+			f[k] = v
+		}
+		f.Set("trouble_share", share)
+		if code, _, _ := admin.Do("POST", "/admin/listening/config", f); code != http.StatusSeeOther {
+			t.Fatalf("save trouble share %s: %d", share, code)
+		}
+		if got := fmt.Sprint(e.App.Listening.Config().Trouble()); got != share {
+			t.Fatalf("trouble share %s saved as %s", share, got)
+		}
+		if _, _, body := admin.Do("GET", "/admin/listening", nil); !strings.Contains(body, `name="trouble_share" value="`+share+`"`) {
+			t.Fatalf("the settings page does not show the trouble share %s", share)
+		}
+	}
 	nan := url.Values{}
 	for k, v := range form {
 		nan[k] = v
