@@ -28,7 +28,7 @@ type DetectorOptions struct {
 	Threshold float64
 	// TroubleShare is the share (0 to 1) of a cluster's reports within
 	// Window that must describe trouble (a failure word, a negation, see
-	// troubleWords) for it to be an outage, so that a burst of
+	// troubleWord in terms.go) for it to be an outage, so that a burst of
 	// congratulations or an all-hands does not page anyone; default 0.5.
 	// A negative value turns the check off.
 	TroubleShare float64

@@ -13,30 +13,31 @@ type term struct {
 	word string
 }
 
-// stopwords are dropped before clustering: they say nothing about what is
-// broken. Words such as "not" are dropped too; the classifier keeps them.
-var stopwords = func() map[string]bool {
-	m := map[string]bool{}
+// Word flags, looked up once per word in wordFlags.
+const (
+	// stopWord words are dropped before clustering: they say nothing
+	// about what is broken. Words such as "not" are dropped too; the
+	// classifier keeps them.
+	stopWord = 1 << iota
+	// troubleWord words say that something is wrong: failures, negations
+	// and inability, and the words people use when a problem persists. An
+	// outage is a burst of people describing trouble; a burst of
+	// congratulations, a farewell or an all-hands is not, however unusual
+	// its words (DetectorOptions.TroubleShare). Written from general
+	// English and IT usage, not taken from the data.
+	troubleWord
+)
+
+// wordFlags maps a lower-case word (apostrophes dropped) to its flags.
+var wordFlags = func() map[string]uint8 {
+	m := map[string]uint8{}
 	for _, w := range strings.Fields(`a an and are as at be been but by for from has have had he her hi hello his
 	i im is it its of on or our she so that the their them then there these they this to was we were what when
 	where which who will with you your me my please thanks thank can do does did am any also just get got us here
 	all if into about some than too very via re not no dont doesnt cant isnt wont again still now today anyone
 	else keeps keep any why how help know one out up down going been being yes would could should guys hey ok`) {
-		m[w] = true
+		m[w] |= stopWord
 	}
-	return m
-}()
-
-var apostrophes = strings.NewReplacer("'", "", "’", "")
-
-// troubleWords are the words (lower case, apostrophes dropped) that say
-// something is wrong: failures, negations and inability, and the words
-// people use when a problem persists. An outage is a burst of people
-// describing trouble; a burst of congratulations, a farewell or an
-// all-hands is not, however unusual its words (DetectorOptions.TroubleShare).
-// Written from general English and IT usage, not taken from the data.
-var troubleWords = func() map[string]bool {
-	m := map[string]bool{}
 	for _, w := range strings.Fields(`not no never nothing cannot cant dont doesnt didnt isnt arent wasnt werent
 	wont wouldnt couldnt hasnt havent hadnt unable
 	down outage outages offline broken broke break breaks error errors fail fails failed failing failure
@@ -47,10 +48,12 @@ var troubleWords = func() map[string]bool {
 	unresponsive dead died loop loops looping denied reject rejects rejected blocked locked lockout
 	expired invalid corrupt corrupted jam jammed stopped stops keeps kept again still help urgent
 	annoying frustrating terrible awful useless sucks ugh`) {
-		m[w] = true
+		m[w] |= troubleWord
 	}
 	return m
 }()
+
+var apostrophes = strings.NewReplacer("'", "", "’", "")
 
 // fnv64 hashes s with FNV-1a.
 func fnv64(s string) uint64 {
@@ -94,7 +97,7 @@ func placeholderEnd(text string, i int) int {
 
 // appendTerms appends the distinct content terms of text to out, at most
 // max of them. Handles, links and numbers are skipped. trouble is true
-// when a word of text (before max was reached) is one of troubleWords.
+// when a word of text (before max was reached) is a troubleWord.
 func appendTerms(out []term, text string, max int) (_ []term, trouble bool) {
 	i := 0
 	for i < len(text) && len(out) < max {
@@ -147,10 +150,11 @@ func appendTerms(out []term, text string, max int) (_ []term, trouble bool) {
 			w = apostrophes.Replace(w)
 		}
 		w = strings.ToLower(w)
-		if troubleWords[w] {
+		flags := wordFlags[w]
+		if flags&troubleWord != 0 {
 			trouble = true
 		}
-		if len(w) < 3 || stopwords[w] || isNumber(w) {
+		if len(w) < 3 || flags&stopWord != 0 || isNumber(w) {
 			continue
 		}
 		w = normWord(w)
