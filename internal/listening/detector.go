@@ -112,6 +112,11 @@ type ClusterInfo struct {
 	Last     time.Time
 	Outage   bool
 	Samples  []string
+	// InWindow is the cluster's reports within the window and Troubled
+	// those of them that describe trouble; both are 0 once the cluster is
+	// an outage, which no longer needs them.
+	InWindow int `json:",omitempty"`
+	Troubled int `json:",omitempty"`
 	// IncidentID and Incident (its number) name the major incident an
 	// outage opened, when the service knows it; the detector leaves them
 	// empty.
@@ -821,12 +826,16 @@ func (d *Detector) Clusters(min int) []ClusterInfo {
 		}
 		info := ClusterInfo{ID: c.id, Reports: c.n, Channels: len(c.channels), First: c.first, Last: c.last, Outage: c.outage,
 			Samples: append([]string(nil), c.samples...)}
+		info.InWindow = len(c.members)
 		if c.stats.on() {
-			info.Authors = len(c.stats.authors)
+			info.Authors, info.Troubled = len(c.stats.authors), c.stats.troubled
 		} else {
 			authors := map[string]bool{}
 			for _, m := range c.members {
 				authors[m.Author] = true
+				if m.trouble {
+					info.Troubled++
+				}
 			}
 			info.Authors = len(authors)
 		}

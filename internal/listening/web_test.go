@@ -169,6 +169,15 @@ func TestPages(t *testing.T) {
 	if ms, _ := e.App.Listening.Models(ctx); len(ms) != 2 || !ms[0].Active {
 		t.Errorf("models after applying corrections = %+v", ms)
 	}
+	// An emerging cluster shows how many of its reports describe trouble,
+	// which an outage needs (TroubleShare).
+	for i, text := range []string{"Congratulations Maria on the promotion", "congrats to Maria on her promotion", "Maria's promotion party at four, can't wait"} {
+		e.App.Listening.Observe(ctx, connector.Inbound{Channel: "slack", ExternalID: fmt.Sprint("c", i), Author: connector.Author{ID: fmt.Sprint("fan", i)},
+			Text: text, SentAt: e.App.Desk.Now()}, connector.Receipt{})
+	}
+	if _, _, body = agent.Do("GET", "/listening", nil); !strings.Contains(body, "Describe trouble") || !strings.Contains(body, "1 of 3 in the window") {
+		t.Fatalf("the dashboard does not show that 1 of the 3 promotion posts describes trouble:\n%s", body)
+	}
 	// The status page renders for everyone; with no incidents it says so.
 	code, _, body = employee.Do("GET", "/status", nil)
 	if code != 200 || !strings.Contains(body, "No current incidents") {
