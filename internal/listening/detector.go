@@ -648,9 +648,8 @@ func (d *Detector) join(c *cluster, m member, strong, solid bool) {
 
 // ready reports whether a cluster's reports within the window make an
 // outage: enough reports, people and channels, enough of them describing
-// trouble, and its most common word
-// far more frequent than the background predicts, so that ordinary
-// chatter about a popular topic does not fire.
+// trouble, and its most common word far more frequent than the background
+// predicts, so that ordinary chatter about a popular topic does not fire.
 func (d *Detector) ready(c *cluster) bool {
 	if len(c.members) < d.opts.MinReports {
 		return false
