@@ -179,7 +179,7 @@ func TestThreeNodesKill9(t *testing.T) {
 	// acknowledged (202 or 200), moving on to another node on failure.
 	var acked atomic.Int64
 	send := func(id, replyTo string, k int) {
-		body := fmt.Sprintf(`{"external_id":%q,"author":{"id":"user-%d","name":"User %d"},"text":"message %s about the VPN","reply_to":%q}`, id, k%50, k%50, id, replyTo)
+		body := fmt.Sprintf(`{"external_id":%q,"author":{"id":"user-%d","name":"User %d"},"text":"message %s: the VPN is down","reply_to":%q}`, id, k%50, k%50, id, replyTo)
 		for attempt := 0; attempt < 50; attempt++ {
 			list := alive.Load().([]*node)
 			n := list[(k+attempt)%len(list)]
