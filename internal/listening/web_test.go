@@ -39,36 +39,35 @@ func TestPages(t *testing.T) {
 	if cfg.WindowMinutes != 15 || cfg.MinChannels != 2 || cfg.Similarity != 0.45 || cfg.Policy("slack") != listening.ReplyPublic || cfg.Policy("email") != listening.ReplyNone {
 		t.Fatalf("config = %+v", cfg)
 	}
-	for _, bad := range []string{"1.5", "-0.1", "close", "NaN"} {
+	// with returns a copy of the form with one field changed.
+	with := func(field, value string) url.Values {
 		f := url.Values{}
 		for k, v := range form {
 			f[k] = v
 		}
-		f.Set("similarity", bad)
-		if code, _, body := admin.Do("POST", "/admin/listening/config", f); code != http.StatusUnprocessableEntity || !strings.Contains(body, "similarity is a number between 0 and 1") {
-			t.Fatalf("similarity %q: %d", bad, code)
+		f.Set(field, value)
+		return f
+	}
+	for _, tc := range []struct {
+		field string
+		bad   []string
+		want  string
+	}{
+		{"similarity", []string{"1.5", "-0.1", "close", "NaN"}, "similarity is a number between 0 and 1"},
+		{"trouble_share", []string{"1.5", "-0.1", "often", "NaN"}, "describe trouble is a number between 0 and 1"},
+		{"threshold", []string{"NaN"}, "threshold is a number between 0 and 1"},
+	} {
+		for _, bad := range tc.bad {
+			if code, _, body := admin.Do("POST", "/admin/listening/config", with(tc.field, bad)); code != http.StatusUnprocessableEntity || !strings.Contains(body, tc.want) {
+				t.Fatalf("%s %q: %d", tc.field, bad, code)
+			}
 		}
 	}
 	if cfg.Trouble() != 0.5 {
 		t.Fatalf("trouble share %v when the form leaves it empty, want the default 0.5", cfg.Trouble())
 	}
-	for _, bad := range []string{"1.5", "-0.1", "often", "NaN"} {
-		f := url.Values{}
-		for k, v := range form {
-			f[k] = v
-		}
-		f.Set("trouble_share", bad)
-		if code, _, body := admin.Do("POST", "/admin/listening/config", f); code != http.StatusUnprocessableEntity || !strings.Contains(body, "describe trouble is a number between 0 and 1") {
-			t.Fatalf("trouble share %q: %d", bad, code)
-		}
-	}
 	for _, share := range []string{"0", "0.7"} {
-		f := url.Values{}
-		for k, v := range form {
-			f[k] = v
-		}
-		f.Set("trouble_share", share)
-		if code, _, _ := admin.Do("POST", "/admin/listening/config", f); code != http.StatusSeeOther {
+		if code, _, _ := admin.Do("POST", "/admin/listening/config", with("trouble_share", share)); code != http.StatusSeeOther {
 			t.Fatalf("save trouble share %s: %d", share, code)
 		}
 		if got := fmt.Sprint(e.App.Listening.Config().Trouble()); got != share {
@@ -77,14 +76,6 @@ func TestPages(t *testing.T) {
 		if _, _, body := admin.Do("GET", "/admin/listening", nil); !strings.Contains(body, `name="trouble_share" value="`+share+`"`) {
 			t.Fatalf("the settings page does not show the trouble share %s", share)
 		}
-	}
-	nan := url.Values{}
-	for k, v := range form {
-		nan[k] = v
-	}
-	nan.Set("threshold", "NaN")
-	if code, _, body := admin.Do("POST", "/admin/listening/config", nan); code != http.StatusUnprocessableEntity || !strings.Contains(body, "threshold is a number between 0 and 1") {
-		t.Fatalf("threshold NaN: %d", code)
 	}
 	form.Set("policies", "slack=shout")
 	if code, _, body := admin.Do("POST", "/admin/listening/config", form); code != http.StatusUnprocessableEntity || !strings.Contains(body, "public, private, review or none") {
