@@ -168,6 +168,16 @@ func TestWebhookRoundTrip(t *testing.T) {
 	if ack.ReplyTo != "pub-1" || !strings.Contains(ack.Text, pubTicket.Number()) || !strings.Contains(ack.Text, "/tickets/"+strconv.FormatInt(pub.TicketID, 10)) {
 		t.Fatalf("ack = %+v", ack)
 	}
+	// The ticket page shows the post that opened the ticket once (it is
+	// both the description and the first message), and names socialdesk
+	// as the author of the acknowledgement.
+	_, _, page := e.NewSession(t, "agent").Do("GET", "/tickets/"+strconv.FormatInt(pub.TicketID, 10), nil)
+	if n := strings.Count(page, "Is the VPN down for everyone?"); n != 3 { // the page title, the heading and the message
+		t.Errorf("ticket page shows the post %d times, want it in the page title, the heading and once in the thread:\n%s", n, page)
+	}
+	if !strings.Contains(page, "Service desk (automatic)") || strings.Contains(page, "Unknown sender") {
+		t.Errorf("ticket page does not name the acknowledgement's author:\n%s", page)
+	}
 	// Metrics count per channel.
 	resp = e.Request(t, "", "GET", "/metrics", "")
 	b, _ = io.ReadAll(resp.Body)

@@ -65,10 +65,14 @@ func (s *Server) renderTicket(w http.ResponseWriter, r *http.Request, t *sociald
 	views := make([]msgView, 0, len(msgs))
 	for _, m := range msgs {
 		p := n.people[m.AuthorID]
-		name := "Unknown sender"
-		staff := false
-		if p != nil {
+		name, staff := "Unknown sender", false
+		switch {
+		case p != nil:
 			name, staff = p.Name, p.Role.IsStaff()
+		case m.AuthorID == 0:
+			// Written by socialdesk itself: an acknowledgement, an
+			// outage update, a delivery failure.
+			name, staff = "Service desk (automatic)", true
 		}
 		views = append(views, msgView{M: m, Author: name, Staff: staff})
 	}
@@ -77,8 +81,20 @@ func (s *Server) renderTicket(w http.ResponseWriter, r *http.Request, t *sociald
 		"Requester": n.people[t.RequesterID], "Assignee": n.person(t.AssigneeID), "Group": n.groups[t.GroupID],
 		"Groups": n.list, "Agents": n.agents, "States": socialdesk.States, "Levels": socialdesk.Levels,
 		"Response": resp, "Resolution": reso, "FormError": formErr, "Names": n.people,
+		"ShowDescription": t.Description != "" && !descriptionIsFirstMessage(t, msgs),
 	}
 	s.Render(w, r, status, "ticket", t.Number()+" "+t.Title, data)
+}
+
+// descriptionIsFirstMessage reports whether the ticket's description is
+// the text of its first message from the requester, as for a ticket opened
+// by an email or a chat post; the page then shows that text once.
+func descriptionIsFirstMessage(t *socialdesk.Ticket, msgs []*socialdesk.Message) bool {
+	if len(msgs) == 0 {
+		return false
+	}
+	m := msgs[0]
+	return m.Direction == "in" && m.AuthorID == t.RequesterID && strings.HasPrefix(m.Body, t.Description)
 }
 
 // readFiles reads the uploaded files of a multipart form field.
