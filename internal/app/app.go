@@ -260,7 +260,7 @@ func (a *App) addListening(ctx context.Context) error {
 	a.Web.Add(pages.Routes()...)
 	a.API.Add(l.APIRoutes()...)
 	a.Finder.AddSource(statusSource{l})
-	a.Finder.SetURL(search.TypeStatus, func(string) string { return "/status" })
+	a.Finder.SetURL(search.TypeStatus, func(id string) string { return "/status#incident-" + id })
 	a.Web.AddNav(web.NavLink{Label: "Status", Href: "/status"},
 		web.NavLink{Label: "Listening", Href: "/listening", Staff: true},
 		web.NavLink{Label: "Listening settings", Href: "/admin/listening", Admin: true})

@@ -182,18 +182,33 @@ func TestBurstOpensMajorIncident(t *testing.T) {
 	if _, n, _ := e.App.DB.Tickets(ctx, socialdesk.TicketFilter{ParentID: inc.ID, Limit: 1}); n < len(reports)+5 {
 		t.Errorf("after a detector restart the incident has %d children, want at least %d", n, len(reports)+5)
 	}
-	// The status page shows the incident to any signed-in person.
-	resp := e.Request(t, "employee", "GET", "/status", "")
-	page, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 && resp.StatusCode != 302 {
-		t.Fatalf("/status: %d", resp.StatusCode)
+	// The status page shows the incident to any signed-in person; only
+	// staff get a link to the incident's ticket, which others may not open.
+	anchor, link := fmt.Sprintf(`id="incident-%d"`, inc.ID), fmt.Sprintf(`href="/tickets/%d"`, inc.ID)
+	code, _, page := e.NewSession(t, "employee").Do("GET", "/status", nil)
+	if code != http.StatusOK || !strings.Contains(page, anchor) || !strings.Contains(page, inc.Number()) || strings.Contains(page, link) {
+		t.Errorf("employee's status page (%d) should show %s without a link to its ticket:\n%s", code, inc.Number(), page)
+	}
+	if _, _, page := e.NewSession(t, "agent").Do("GET", "/status", nil); !strings.Contains(page, link) {
+		t.Errorf("agent's status page does not link %s:\n%s", inc.Number(), page)
+	}
+	// A reporter's own ticket points to the outage on the status page.
+	reporter, err := e.App.DB.PersonByEmail(ctx, "reporter0@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.App.Desk.AckUsagePolicy(socialdesk.NewContextWithUser(ctx, reporter), 1); err != nil {
+		t.Fatal(err)
+	}
+	e.People["reporter0"] = reporter
+	if _, _, page := e.NewSession(t, "reporter0").Do("GET", fmt.Sprintf("/tickets/%d", tickets[0]), nil); !strings.Contains(page, "part of a known outage, "+inc.Number()) ||
+		!strings.Contains(page, fmt.Sprintf(`href="/status#incident-%d"`, inc.ID)) {
+		t.Errorf("the reporter's ticket does not point to the outage on the status page:\n%s", page)
 	}
 	current, _, err := l.Incidents(e.As("employee"), 10)
 	if err != nil || len(current) != 1 || len(current[0].Updates) != 1 || current[0].Reports < len(reports)+5 {
 		t.Fatalf("status entries = %+v, %v", current, err)
 	}
-	_ = page
 	// Resolving tells every reporter on their own ticket and channel.
 	if _, err := l.PostStatus(e.As("agent"), inc.ID, "The VPN concentrator was restarted; connections are stable.", true); err != nil {
 		t.Fatal(err)
@@ -221,8 +236,12 @@ func TestBurstOpensMajorIncident(t *testing.T) {
 	if err != nil || len(res.Items) == 0 || res.Items[0].ID != fmt.Sprint(inc.ID) {
 		t.Errorf("status search = %+v, %v", res.Items, err)
 	}
+	// Opening that result leads to the incident on the status page.
+	if _, loc, _ := e.NewSession(t, "employee").Do("GET", fmt.Sprintf("/search/open?type=status&id=%d", inc.ID), nil); loc != fmt.Sprintf("/status#incident-%d", inc.ID) {
+		t.Errorf("a status search result opens %q, want the incident on the status page", loc)
+	}
 	// Classify API.
-	resp = e.Request(t, "agent", "POST", "/api/v1/listening/classify", `{"text":"my vpn is not working"}`)
+	resp := e.Request(t, "agent", "POST", "/api/v1/listening/classify", `{"text":"my vpn is not working"}`)
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	var cl listening.Classification

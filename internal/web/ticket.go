@@ -48,12 +48,18 @@ func (s *Server) renderTicket(w http.ResponseWriter, r *http.Request, t *sociald
 	}
 	var history []socialdesk.Event
 	var children []*socialdesk.Ticket
-	var parent *socialdesk.Ticket
+	var parent, outage *socialdesk.Ticket
 	if me.Role.IsStaff() {
 		history, _ = s.desk.History(ctx, t.ID)
 		children, _, _ = s.desk.Tickets(ctx, socialdesk.TicketFilter{ParentID: t.ID, Limit: 200, Sort: "created"})
 		if t.ParentID != 0 {
 			parent, _ = s.desk.Ticket(ctx, t.ParentID)
+		}
+	} else if t.ParentID != 0 {
+		// The requester may not open the major incident itself, but its
+		// number, title and updates are on the status page.
+		if p, err := s.desk.Ticket(desk.SystemContext(ctx), t.ParentID); err == nil && p.Major {
+			outage = p
 		}
 	}
 	resp, reso := s.desk.SLAPolicy().SLAView(t, s.desk.Now())
@@ -77,7 +83,7 @@ func (s *Server) renderTicket(w http.ResponseWriter, r *http.Request, t *sociald
 		views = append(views, msgView{M: m, Author: name, Staff: staff})
 	}
 	data := map[string]any{
-		"T": t, "Messages": views, "History": history, "Children": children, "Parent": parent,
+		"T": t, "Messages": views, "History": history, "Children": children, "Parent": parent, "Outage": outage,
 		"Requester": n.people[t.RequesterID], "Assignee": n.person(t.AssigneeID), "Group": n.groups[t.GroupID],
 		"Groups": n.list, "Agents": n.agents, "States": socialdesk.States, "Levels": socialdesk.Levels,
 		"Response": resp, "Resolution": reso, "FormError": formErr, "Names": n.people,
