@@ -148,8 +148,10 @@ func TestBurstOpensMajorIncident(t *testing.T) {
 	if n != len(reports) {
 		t.Errorf("children = %d, want %d (chatter must not be linked)", n, len(reports))
 	}
-	// The dashboard's outage cluster links to the incident.
-	if _, _, body := e.NewSession(t, "agent").Do("GET", "/listening", nil); !strings.Contains(body, fmt.Sprintf(`<a href="/tickets/%d">%s</a>`, inc.ID, inc.Number())) {
+	// The dashboard's outage cluster links to the incident, and says
+	// where its reports went instead of counting them in the window.
+	if _, _, body := e.NewSession(t, "agent").Do("GET", "/listening", nil); !strings.Contains(body, fmt.Sprintf(`<a href="/tickets/%d">%s</a>`, inc.ID, inc.Number())) ||
+		!strings.Contains(body, "linked to the outage") {
 		t.Errorf("the listening dashboard does not link the outage to %s:\n%s", inc.Number(), body)
 	}
 	var notes int
