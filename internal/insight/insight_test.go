@@ -111,6 +111,30 @@ func TestSeededNumbers(t *testing.T) {
 	if _, body := s.get(t, "agent", "/analytics/sla?"+rangeQuery); strings.Contains(body, ".csv?") || !strings.Contains(body, "3 of 4") {
 		t.Error("the agent's SLA page offers the CSV export or lacks the numbers")
 	}
+
+	// The overview gives every page's headline numbers and first chart,
+	// and links to the page with the same filters.
+	status, body := s.get(t, "agent", "/analytics?"+rangeQuery)
+	if status != 200 {
+		t.Fatalf("overview: %d", status)
+	}
+	for _, want := range []string{
+		"5 tickets; the most common problem is VPN / Access (3).",
+		"5 tickets; response targets met 75% (3 of 4 decided), resolution targets met 50% (2 of 4).",
+		"Deflection rate 37.5%: 2 deflections and 1 solved searches against 5 tickets.",
+		"50% of 2 questions answered, 50% verified, 1 active helpers.",
+		`<a href="/analytics/sla?` + strings.ReplaceAll(rangeQuery, "&", "&amp;"),
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the overview lacks %q:\n%s", want, body)
+		}
+	}
+	if n := strings.Count(body, `<svg class="chart"`); n < 6 {
+		t.Errorf("the overview has %d charts, want one for each page with data (at least 6)", n)
+	}
+	if status, _ := s.get(t, "agent", "/analytics?from=2026-13-01"); status != 422 {
+		t.Errorf("overview with a bad date: status %d, want 422", status)
+	}
 }
 
 // fakeSender records the digests it is asked to email.

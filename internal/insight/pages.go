@@ -68,7 +68,18 @@ func (s *Service) problems(ctx context.Context, f Filter) (*Report, error) {
 		ls, vs = append(ls, c.Label), append(vs, float64(c.N))
 	}
 	byKind.Desc = fmt.Sprintf("%d tickets; the %d most common service and category pairs.", len(ts), len(topN))
-	byKind.Chart = hbars(byKind.ID, byKind.Title, byKind.Desc, ls, vs, "")
+	r.Summary = fmt.Sprintf("%d tickets.", len(ts))
+	uncategorised := orNone("") + " / " + orNone("")
+	for _, c := range topN {
+		if c.Label != uncategorised {
+			r.Summary = fmt.Sprintf("%d tickets; the most common problem is %s (%d).", len(ts), c.Label, c.N)
+			break
+		}
+	}
+	if n := counts[uncategorised]; n > 0 {
+		r.Summary += fmt.Sprintf(" %d have no service or category yet.", n)
+	}
+	byKind.Chart = hbars("problems-"+byKind.ID, byKind.Title, byKind.Desc, ls, vs, "")
 	r.Sections = append(r.Sections, byKind)
 
 	bs := f.Buckets()
@@ -98,7 +109,7 @@ func (s *Service) problems(ctx context.Context, f Filter) (*Report, error) {
 		trend.Rows = append(trend.Rows, row)
 	}
 	trend.Desc = "Tickets per period for the five most common service and category pairs, stacked."
-	trend.Chart = stackedBars(trend.ID, trend.Title, trend.Desc, labels(bs), series)
+	trend.Chart = stackedBars("problems-"+trend.ID, trend.Title, trend.Desc, labels(bs), series)
 	r.Sections = append(r.Sections, trend)
 
 	qs, err := s.db.InsightQuestions(ctx, f.From, f.To, f.Site)
@@ -124,7 +135,7 @@ func (s *Service) problems(ctx context.Context, f Filter) (*Report, error) {
 		ls, vs = append(ls, c.Label), append(vs, float64(c.N))
 	}
 	qsec.Desc = fmt.Sprintf("%d questions asked in the range, by first tag.", len(qs))
-	qsec.Chart = hbars(qsec.ID, qsec.Title, qsec.Desc, ls, vs, "")
+	qsec.Chart = hbars("problems-"+qsec.ID, qsec.Title, qsec.Desc, ls, vs, "")
 	r.Sections = append(r.Sections, qsec)
 
 	topTags := top(tags, 5)
@@ -151,7 +162,7 @@ func (s *Service) problems(ctx context.Context, f Filter) (*Report, error) {
 		qtrend.Rows = append(qtrend.Rows, row)
 	}
 	qtrend.Desc = "Questions per period for the five most common tags, stacked."
-	qtrend.Chart = stackedBars(qtrend.ID, qtrend.Title, qtrend.Desc, labels(bs), qseries)
+	qtrend.Chart = stackedBars("problems-"+qtrend.ID, qtrend.Title, qtrend.Desc, labels(bs), qseries)
 	r.Sections = append(r.Sections, qtrend)
 	return r, nil
 }
@@ -176,7 +187,11 @@ func (s *Service) channels(ctx context.Context, f Filter) (*Report, error) {
 		ls, vs = append(ls, c.Label), append(vs, float64(c.N))
 	}
 	tot.Desc = fmt.Sprintf("%d tickets across %d channels.", len(ts), len(all))
-	tot.Chart = hbars(tot.ID, tot.Title, tot.Desc, ls, vs, "")
+	r.Summary = tot.Desc
+	if len(all) > 0 {
+		r.Summary = fmt.Sprintf("%d tickets across %d channels; %s of them through %s.", len(ts), len(all), percent(all[0].N, len(ts)), all[0].Label)
+	}
+	tot.Chart = hbars("channels-"+tot.ID, tot.Title, tot.Desc, ls, vs, "")
 	bs := f.Buckets()
 	trend := Section{ID: "mix", Title: "Channel mix over time", Columns: []string{"Period"}}
 	series := make([]Series, len(all))
@@ -199,7 +214,7 @@ func (s *Service) channels(ctx context.Context, f Filter) (*Report, error) {
 		trend.Rows = append(trend.Rows, row)
 	}
 	trend.Desc = "Tickets per period, stacked by channel."
-	trend.Chart = stackedBars(trend.ID, trend.Title, trend.Desc, labels(bs), series)
+	trend.Chart = stackedBars("channels-"+trend.ID, trend.Title, trend.Desc, labels(bs), series)
 	r.Sections = append(r.Sections, trend, tot)
 	return r, nil
 }
@@ -261,8 +276,9 @@ func (s *Service) sla(ctx context.Context, f Filter) (*Report, error) {
 		return nil, err
 	}
 	now := s.now()
-	groups, prios := map[string]*slaStats{}, map[string]*slaStats{}
+	groups, prios, all := map[string]*slaStats{}, map[string]*slaStats{}, &slaStats{}
 	for _, t := range ts {
+		all.add(t, now)
 		g := t.GroupName
 		if t.GroupID == 0 || g == "" {
 			g = "(unassigned)"
@@ -278,7 +294,8 @@ func (s *Service) sla(ctx context.Context, f Filter) (*Report, error) {
 		prios[p].add(t, now)
 	}
 	cols := []string{"", "Tickets", "Response met", "Response SLA", "Resolution met", "Resolution SLA", "Median first response (h)", "Median resolution (h)"}
-	r := &Report{Title: "SLA compliance", Intro: "Tickets created in the range. A target counts once it is decided: met, missed, or still running past its due time. Times are hours from creation."}
+	r := &Report{Title: "SLA compliance", Summary: fmt.Sprintf("%d tickets; response targets met %s (%d of %d decided), resolution targets met %s (%d of %d).",
+		all.tickets, percent(all.respMet, all.respDue), all.respMet, all.respDue, percent(all.resMet, all.resDue), all.resMet, all.resDue), Intro: "Tickets created in the range. A target counts once it is decided: met, missed, or still running past its due time. Times are hours from creation."}
 	for _, part := range []struct {
 		id, title, col string
 		m              map[string]*slaStats
@@ -295,7 +312,7 @@ func (s *Service) sla(ctx context.Context, f Filter) (*Report, error) {
 			vs = append(vs, percentValue(part.m[k].respMet, part.m[k].respDue))
 		}
 		sec.Desc = "Share of decided response targets that were met, by " + strings.ToLower(part.col) + "."
-		sec.Chart = hbars(sec.ID, "Response SLA met, by "+strings.ToLower(part.col), sec.Desc, keys, vs, "%")
+		sec.Chart = hbars("sla-"+sec.ID, "Response SLA met, by "+strings.ToLower(part.col), sec.Desc, keys, vs, "%")
 		r.Sections = append(r.Sections, sec)
 	}
 	return r, nil
@@ -342,8 +359,8 @@ func (s *Service) deflection(ctx context.Context, f Filter) (*Report, error) {
 	}
 	sec.Rows = append(sec.Rows, []string{"Total", itoa(td), itoa(ts2), itoa(tt), percent(td+ts2, td+ts2+tt)})
 	sec.Desc = fmt.Sprintf("Deflection rate %s: %d deflections and %d solved searches against %d tickets.", percent(td+ts2, td+ts2+tt), td, ts2, tt)
-	sec.Chart = stackedBars(sec.ID, sec.Title, sec.Desc, labels(bs), []Series{{"Deflections", d}, {"Searches solved", sv}, {"Tickets created", tk}})
-	return &Report{Title: "Deflection", Intro: "Problems solved without a ticket (an employee said a suggestion helped, or marked a search as solved) against tickets created. The ticket filters apply to tickets only.", Sections: []Section{sec}}, nil
+	sec.Chart = stackedBars("deflection-"+sec.ID, sec.Title, sec.Desc, labels(bs), []Series{{"Deflections", d}, {"Searches solved", sv}, {"Tickets created", tk}})
+	return &Report{Title: "Deflection", Summary: sec.Desc, Intro: "Problems solved without a ticket (an employee said a suggestion helped, or marked a search as solved) against tickets created. The ticket filters apply to tickets only.", Sections: []Section{sec}}, nil
 }
 
 // community shows time to first answer, the share of questions answered
@@ -388,7 +405,7 @@ func (s *Service) community(ctx context.Context, f Filter) (*Report, error) {
 		{"Active helpers", itoa(helpers)},
 	}}
 	sum.Desc = fmt.Sprintf("%s of %d questions answered, %s verified, %d active helpers.", percent(nAns, len(qs)), len(qs), percent(nVer, len(qs)), helpers)
-	sum.Chart = hbars(sum.ID, "Answered and verified questions", sum.Desc, []string{"Asked", "Answered", "Verified"}, []float64{float64(len(qs)), float64(nAns), float64(nVer)}, "")
+	sum.Chart = hbars("community-"+sum.ID, "Answered and verified questions", sum.Desc, []string{"Asked", "Answered", "Verified"}, []float64{float64(len(qs)), float64(nAns), float64(nVer)}, "")
 	trend := Section{ID: "questions", Title: "Questions by period", Columns: []string{"Period", "Asked", "Answered"}}
 	unanswered := make([]float64, len(bs))
 	for i, b := range bs {
@@ -396,8 +413,11 @@ func (s *Service) community(ctx context.Context, f Filter) (*Report, error) {
 		trend.Rows = append(trend.Rows, []string{b.Label, num(asked[i]), num(answered[i])})
 	}
 	trend.Desc = "Questions asked per period: answered and still unanswered, stacked."
-	trend.Chart = stackedBars(trend.ID, trend.Title, trend.Desc, labels(bs), []Series{{"Answered", answered}, {"Unanswered", unanswered}})
-	return &Report{Title: "Community health", Intro: "Questions asked in the range (duplicates left out); helpers are the people who answered in the range.", Sections: []Section{sum, trend}}, nil
+	trend.Chart = stackedBars("community-"+trend.ID, trend.Title, trend.Desc, labels(bs), []Series{{"Answered", answered}, {"Unanswered", unanswered}})
+	if len(qs) == 0 {
+		sum.Desc = "No questions asked in the range."
+	}
+	return &Report{Title: "Community health", Summary: sum.Desc, Intro: "Questions asked in the range (duplicates left out); helpers are the people who answered in the range.", Sections: []Section{sum, trend}}, nil
 }
 
 // searches lists the searches that found nothing and those where nobody
@@ -425,8 +445,8 @@ func (s *Service) searches(ctx context.Context, f Filter) (*Report, error) {
 		{"Results but no click", itoa(nNoClick), percent(nNoClick, len(log))},
 	}}
 	sum.Desc = fmt.Sprintf("%d searches: %d found nothing, %d had results nobody opened.", len(log), nNone, nNoClick)
-	sum.Chart = hbars(sum.ID, sum.Title, sum.Desc, []string{"All searches", "Found nothing", "Results but no click"}, []float64{float64(len(log)), float64(nNone), float64(nNoClick)}, "")
-	r := &Report{Title: "Failed searches", Intro: "From the search log: what people looked for and did not find. These are the articles to write next.", Sections: []Section{sum}}
+	sum.Chart = hbars("searches-"+sum.ID, sum.Title, sum.Desc, []string{"All searches", "Found nothing", "Results but no click"}, []float64{float64(len(log)), float64(nNone), float64(nNoClick)}, "")
+	r := &Report{Title: "Failed searches", Summary: sum.Desc, Intro: "From the search log: what people looked for and did not find. These are the articles to write next.", Sections: []Section{sum}}
 	for _, part := range []struct {
 		id, title string
 		m         map[string]int
@@ -439,7 +459,7 @@ func (s *Service) searches(ctx context.Context, f Filter) (*Report, error) {
 			ls, vs = append(ls, c.Label), append(vs, float64(c.N))
 		}
 		sec.Desc = fmt.Sprintf("The %d most frequent queries.", len(ls))
-		sec.Chart = hbars(sec.ID, part.title, sec.Desc, ls, vs, "")
+		sec.Chart = hbars("searches-"+sec.ID, part.title, sec.Desc, ls, vs, "")
 		r.Sections = append(r.Sections, sec)
 	}
 	return r, nil
@@ -486,8 +506,8 @@ func (s *Service) listening(ctx context.Context, f Filter) (*Report, error) {
 	}
 	sec.Rows = append(sec.Rows, []string{"Total", itoa(tp), itoa(tf), itoa(tj), itoa(tc), percent(tc, tj)})
 	sec.Desc = fmt.Sprintf("%d posts, %d flagged as support; precision %s of %d judged.", tp, tf, percent(tc, tj), tj)
-	sec.Chart = stackedBars(sec.ID, sec.Title, sec.Desc, labels(bs), []Series{
+	sec.Chart = stackedBars("listening-"+sec.ID, sec.Title, sec.Desc, labels(bs), []Series{
 		{"Flagged, confirmed", confirmed}, {"Flagged, judged wrong", wrong}, {"Flagged, not judged", unjudged}, {"Not flagged", other}})
-	r.Sections = []Section{sec}
+	r.Sections, r.Summary = []Section{sec}, sec.Desc
 	return r, nil
 }

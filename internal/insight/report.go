@@ -14,9 +14,12 @@ import (
 // Report is what one analytics page shows: sections, each a chart with
 // the table of the numbers it draws.
 type Report struct {
-	Title    string
-	Intro    string
-	Empty    string // shown instead of the sections when set
+	Title string
+	Intro string
+	Empty string // shown instead of the sections when set
+	// Summary is one sentence with the page's headline numbers, for the
+	// overview.
+	Summary  string
 	Sections []Section
 }
 

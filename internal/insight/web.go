@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"embed"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -100,6 +101,15 @@ type pageData struct {
 	Problem  string
 	// Priorities are the choices of the priority filter.
 	Priorities []int
+	// Cards are the overview's headline of every page.
+	Cards []card
+}
+
+// card is one analytics page on the overview: its headline numbers and
+// its first chart, with a link to the whole page.
+type card struct {
+	Title, Href, Summary string
+	Chart                template.HTML
 }
 
 type navLink struct {
@@ -136,6 +146,22 @@ func (s *Service) index(w http.ResponseWriter, r *http.Request) {
 	d, err := s.data(r, "")
 	if err != nil {
 		d.Problem = socialdesk.ErrorMessage(err)
+		s.web.Render(w, r, http.StatusUnprocessableEntity, "analytics", "Analytics", d)
+		return
+	}
+	for i, p := range pages {
+		rep, err := s.Report(r.Context(), p.Name, d.Filter)
+		if err != nil {
+			s.web.RenderError(w, r, err)
+			return
+		}
+		c := card{Title: p.Title, Href: d.Links[i].Href, Summary: rep.Summary}
+		if rep.Empty != "" {
+			c.Summary = rep.Empty
+		} else if len(rep.Sections) > 0 {
+			c.Chart = rep.Sections[0].Chart
+		}
+		d.Cards = append(d.Cards, c)
 	}
 	s.web.Render(w, r, http.StatusOK, "analytics", "Analytics", d)
 }
