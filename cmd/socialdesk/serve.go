@@ -72,6 +72,9 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 			if err := demo.LoadListening(ctx, a.Listening, a.Ingest.Deliver); err != nil {
 				return fmt.Errorf("load listening demo data: %w", err)
 			}
+			if err := demo.LoadCommunity(ctx, a.Desk, a.Community); err != nil {
+				return fmt.Errorf("load community demo data: %w", err)
+			}
 			if err := a.Finder.Build(ctx); err != nil {
 				return fmt.Errorf("index demo data: %w", err)
 			}

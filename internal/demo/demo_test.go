@@ -2,6 +2,7 @@ package demo_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/socialdesk/socialdesk"
@@ -43,6 +44,37 @@ func TestDemo(t *testing.T) {
 	}
 	if c, err := a.Listening.Classify("my laptop will not boot, please help"); err != nil || !c.SupportRequest {
 		t.Errorf("the demo model on a support request: %+v, %v", c, err)
+	}
+	// Community: questions with answers in every state, published
+	// articles, one paid forward from a resolved ticket.
+	if err := demo.LoadCommunity(ctx, a.Desk, a.Community); err != nil {
+		t.Fatal(err)
+	}
+	kim, err := a.DB.PersonByEmail(ctx, "km@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	km := socialdesk.NewContextWithUser(ctx, kim)
+	qs, err := a.Community.Questions(km, "", "")
+	if err != nil || len(qs) != 4 {
+		t.Errorf("demo questions = %d, %v; want 4", len(qs), err)
+	}
+	held, err := a.Community.ModerationQueue(km)
+	if err != nil || len(held) != 1 || !strings.Contains(held[0].Answer.Body, "MFA") {
+		t.Errorf("answers held for review = %+v, %v; want the one advising to switch MFA off", held, err)
+	}
+	arts, err := a.Community.Articles(km, "", socialdesk.ArticlePublished)
+	if err != nil || len(arts) != 5 {
+		t.Fatalf("published articles = %d, %v; want 5", len(arts), err)
+	}
+	var paid *socialdesk.Article
+	for _, art := range arts {
+		if art.SourceKind == "ticket" {
+			paid = art
+		}
+	}
+	if paid == nil || strings.Contains(paid.Body, "Emma") || !strings.Contains(paid.Body, "Settings > Devices") {
+		t.Errorf("the article paid forward from the Teams ticket = %+v; want it published, redacted and with the solution", paid)
 	}
 	if again, err := demo.Load(ctx, a.Desk); err != nil || again != nil {
 		t.Errorf("loading the demo twice: %v, %v", again, err)
