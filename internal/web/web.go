@@ -145,6 +145,13 @@ func (s *Server) funcs() template.FuncMap {
 		"number": socialdesk.FormatNumber,
 		"join":   strings.Join,
 		"i64":    func(v int64) string { return strconv.FormatInt(v, 10) },
+		// count writes "1 answer" or "3 answers".
+		"count": func(n int, one, many string) string {
+			if n == 1 {
+				return "1 " + one
+			}
+			return strconv.Itoa(n) + " " + many
+		},
 	}
 }
 
