@@ -352,6 +352,13 @@ type Response struct {
 	LogID int64
 }
 
+// MinShare is the share of the best result's score under which a person's
+// search leaves a result out (search.Query.MinShare). In the demo, "no
+// sound in teams" finds four documents about Teams at 8 to 13, and four
+// more that share only the word "in" at 0.6 to 1.1; a tenth keeps the
+// first and drops the second.
+const MinShare = 0.1
+
 // Search runs a search as the acting person: anonymous people get
 // EUNAUTHORIZED; results respect permissions and quarantine.
 func (f *Finder) Search(ctx context.Context, req Request) (Response, error) {
@@ -365,7 +372,7 @@ func (f *Finder) Search(ctx context.Context, req Request) (Response, error) {
 	}
 	ctxt := search.MergeContext(profileContext(p), search.ContextFromUserAgent(req.UserAgent), search.Context{}, req.Override)
 	viewer := search.Viewer{ID: p.ID, Agent: p.Role.IsStaff(), Reviewer: p.Role == socialdesk.RoleKnowledgeManager || p.Role == socialdesk.RoleAdmin}
-	res := f.ix.Search(search.Query{Text: text, Context: ctxt, Types: req.Types, Limit: req.Limit, Viewer: viewer})
+	res := f.ix.Search(search.Query{Text: text, Context: ctxt, Types: req.Types, Limit: req.Limit, Viewer: viewer, MinShare: MinShare})
 	out := Response{Results: res}
 	if !req.NoLog && text != "" {
 		id, err := f.db.LogSearch(ctx, store.SearchLogEntry{At: f.desk.Now(), PersonID: p.ID, Query: text, Context: FormatContext(res.Context), Results: res.Total})

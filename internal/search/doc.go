@@ -108,6 +108,11 @@ type Query struct {
 	// rather than the same question, as for a "related tickets" list. It
 	// roughly doubles the query time.
 	Broaden bool
+	// MinShare, when above zero, drops the results that score under this
+	// share of the best one: the tail a few common or loosely related
+	// words brought in, which a person reading the list would take for
+	// noise. Total then counts what is left.
+	MinShare float64
 }
 
 // Result is one ranked hit.

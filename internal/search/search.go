@@ -264,6 +264,16 @@ func (ix *Index) search(q Query, content bool) Results {
 		out = append(out, r)
 	}
 	slices.SortStableFunc(out, func(a, b ranked) int { return cmp.Compare(b.score, a.score) })
+	if q.MinShare > 0 && len(out) > 0 {
+		n := len(out)
+		for n > 1 && out[n-1].score < q.MinShare*out[0].score {
+			n--
+		}
+		if n < len(out) && n <= q.Limit {
+			res.Total = n
+		}
+		out = out[:n]
+	}
 	if len(out) > q.Limit {
 		out = out[:q.Limit]
 	}

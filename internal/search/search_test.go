@@ -294,3 +294,28 @@ func TestReplacedDocumentsDoNotSkewRanking(t *testing.T) {
 		t.Fatalf("after replacements: %+v", res.Items)
 	}
 }
+
+// TestMinShareDropsTheTail checks that MinShare leaves out results far
+// below the best one, and counts only what is left.
+func TestMinShareDropsTheTail(t *testing.T) {
+	ix := New(Options{})
+	for _, d := range []Doc{
+		{Type: TypeArticle, ID: "teams", Title: "Teams calls have no sound", Body: "Teams picked the wrong audio device after the update; choose the headset in Settings."},
+		{Type: TypeQuestion, ID: "teams-q", Title: "No sound in Teams after the update", Body: "I hear nobody in calls."},
+		{Type: TypeArticle, ID: "vpn", Title: "Connect to the VPN from home", Body: "Start the client and sign in with your usual name."},
+		{Type: TypeArticle, ID: "pw", Title: "Reset a forgotten password", Body: "Enter your sign-in name and approve the prompt."},
+	} {
+		ix.Upsert(d)
+	}
+	all := ix.Search(Query{Text: "no sound in teams"})
+	if !slices.Contains(ids(all), "vpn") || all.Total != 4 {
+		t.Fatalf("without MinShare: %v (total %d); the fixture should match the VPN article on \"in\"", ids(all), all.Total)
+	}
+	cut := ix.Search(Query{Text: "no sound in teams", MinShare: 0.1})
+	if got := ids(cut); len(got) != 2 || slices.Contains(got, "vpn") || slices.Contains(got, "pw") || cut.Total != 2 {
+		t.Errorf("with MinShare 0.1: %v (total %d), want the two Teams documents", got, cut.Total)
+	}
+	if one := ix.Search(Query{Text: "headset", MinShare: 0.99}); len(one.Items) != 1 {
+		t.Errorf("the best result is always kept: %v", ids(one))
+	}
+}
