@@ -159,7 +159,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		db.Close()
 		return nil, err
 	}
-	a.Finder.AddSource(communityDocs{db: a.DB, now: a.Desk.Now})
+	a.Finder.AddSource(newCommunityDocs(a.DB, a.Desk.Now))
 	a.Finder.SetURL(search.TypeQuestion, func(id string) string { return "/community/questions/" + id })
 	a.Finder.SetURL(search.TypeAnswer, func(id string) string { return "/community/answers/" + id })
 	a.Finder.SetURL(search.TypeArticle, func(id string) string { return "/kb/" + id })

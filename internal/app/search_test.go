@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -26,7 +27,7 @@ func TestOneSearchCoversCommunity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	good, err := cs.Answer(e.As("contractor"), q.ID, "Remove the old Office credentials from Credential Manager, then sign in again with MFA.")
+	good, err := cs.Answer(e.As("contractor"), q.ID, "Remove the old **Office** credentials from `Credential Manager`, then sign in again with [MFA](https://wiki.example.com/mfa).")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,6 +61,10 @@ func TestOneSearchCoversCommunity(t *testing.T) {
 	}
 	if res[0]["id"] != jsonID(good.ID) {
 		t.Fatalf("the verified answer should rank first: %+v", res)
+	}
+	// Its snippet is plain text, without the markdown marks.
+	if snip, _ := res[0]["snippet"].(string); !strings.Contains(snip, "Remove the old Office credentials from Credential Manager") || strings.ContainsAny(snip, "*`[]") {
+		t.Errorf("snippet = %q, want the answer's words without markdown", snip)
 	}
 	// An agent's flag quarantines the plain answer: employees stop finding it.
 	if _, err := cs.Flag(e.As("agent"), plain.ID, "unsafe advice"); err != nil {

@@ -40,12 +40,18 @@ func (s *SearchSimilar) SimilarQuestions(ctx context.Context, text string, limit
 
 // IndexQuestion implements QuestionIndexer.
 func (s *SearchSimilar) IndexQuestion(q *socialdesk.Question) {
-	d := search.Doc{Type: search.TypeQuestion, ID: strconv.FormatInt(q.ID, 10), Title: q.Title, Body: q.Body, Tags: q.Tags,
+	s.ix.Upsert(QuestionDoc(q, PlainText(q.Body)))
+}
+
+// QuestionDoc is the search document of a question whose body, as plain
+// text (PlainText), is body.
+func QuestionDoc(q *socialdesk.Question, body string) search.Doc {
+	d := search.Doc{Type: search.TypeQuestion, ID: strconv.FormatInt(q.ID, 10), Title: q.Title, Body: body, Tags: q.Tags,
 		AuthorID: q.AuthorID, UpdatedAt: q.UpdatedAt}
 	if q.DuplicateOf != 0 {
 		d.DuplicateOf = strconv.FormatInt(q.DuplicateOf, 10)
 	}
-	s.ix.Upsert(d)
+	return d
 }
 
 // LoadIndex feeds the Similar engine, when it keeps an index, with the
