@@ -206,6 +206,11 @@ func TestBurstOpensMajorIncident(t *testing.T) {
 	if _, _, page := e.NewSession(t, "reporter0").Do("GET", fmt.Sprintf("/tickets/%d", tickets[0]), nil); !strings.Contains(page, "part of a known outage, "+inc.Number()) ||
 		!strings.Contains(page, fmt.Sprintf(`href="/status#incident-%d"`, inc.ID)) {
 		t.Errorf("the reporter's ticket does not point to the outage on the status page:\n%s", page)
+	} else if !strings.Contains(page, "Update on "+inc.Number()) || strings.Contains(page, " via twitter</span>") {
+		t.Errorf("the reporter's ticket should show the outage update without its delivery state, which is for staff:\n%s", page)
+	}
+	if _, _, page := e.NewSession(t, "agent").Do("GET", fmt.Sprintf("/tickets/%d", tickets[0]), nil); !strings.Contains(page, " via twitter</span>") {
+		t.Errorf("the agent's view of the ticket lacks the update's delivery state:\n%s", page)
 	}
 	current, _, err := l.Incidents(e.As("employee"), 10)
 	if err != nil || len(current) != 1 || len(current[0].Updates) != 1 || current[0].Reports < len(reports)+5 {
