@@ -176,7 +176,24 @@ func (s *Service) Answer(ctx context.Context, questionID int64, body string) (*s
 	if err := s.db.CreateAnswer(ctx, a); err != nil {
 		return nil, err
 	}
+	s.notifyAnswer(ctx, q.AuthorID, "answer", me.Name+" answered your question: "+q.Title, q, a)
 	return a, nil
+}
+
+// notifyAnswer tells a person about an answer to the question q: the asker
+// that it was posted, its author that it was accepted, verified, held for
+// review or decided on. It links to the answer on the question's page and
+// tells nobody about their own action. A notification that cannot be
+// stored is logged, not returned: the action itself succeeded.
+func (s *Service) notifyAnswer(ctx context.Context, personID int64, kind, text string, q *socialdesk.Question, a *socialdesk.Answer) {
+	if me := socialdesk.UserFromContext(ctx); personID == 0 || me != nil && me.ID == personID {
+		return
+	}
+	n := &store.Notification{PersonID: personID, Kind: kind, Text: text, CreatedAt: s.desk.Now(),
+		Link: fmt.Sprintf("/community/questions/%d#answer-%d", q.ID, a.ID)}
+	if err := s.db.AddNotification(ctx, n); err != nil {
+		s.log.Warn("community: could not store a notification", "person", personID, "kind", kind, "err", err)
+	}
 }
 
 // Comment adds a comment to a question ("question") or answer ("answer").
@@ -267,6 +284,7 @@ func (s *Service) Accept(ctx context.Context, answerID int64) (*socialdesk.Answe
 	if err := s.db.AcceptAnswer(ctx, q.ID, a.ID); err != nil {
 		return nil, err
 	}
+	s.notifyAnswer(ctx, a.AuthorID, "answer_accepted", me.Name+" accepted your answer to: "+q.Title, q, a)
 	return s.db.Answer(ctx, a.ID)
 }
 
@@ -291,6 +309,9 @@ func (s *Service) Verify(ctx context.Context, answerID int64, reviewBy time.Time
 	}
 	if err := s.db.VerifyAnswer(ctx, a.ID, me.ID, now, reviewBy); err != nil {
 		return nil, err
+	}
+	if q, err := s.db.Question(ctx, a.QuestionID); err == nil {
+		s.notifyAnswer(ctx, a.AuthorID, "answer_verified", "IT verified your answer to: "+q.Title, q, a)
 	}
 	s.desk.Audit(ctx, "community.verify", fmt.Sprintf("answer:%d", a.ID), "review by "+fmtDate(reviewBy))
 	return s.db.Answer(ctx, a.ID)
@@ -338,6 +359,9 @@ func (s *Service) Flag(ctx context.Context, answerID int64, reason string) (*soc
 			return nil, err
 		}
 		s.desk.Audit(ctx, "community.quarantine", fmt.Sprintf("answer:%d", a.ID), fmt.Sprintf("%d staff and %d other flags", counts.Staff, counts.Others))
+		if q, err := s.db.Question(ctx, a.QuestionID); err == nil {
+			s.notifyAnswer(ctx, a.AuthorID, "answer_held", "Your answer to \""+q.Title+"\" is held for review: "+reason, q, a)
+		}
 	}
 	return s.db.Answer(ctx, a.ID)
 }
@@ -399,6 +423,13 @@ func (s *Service) Moderate(ctx context.Context, answerID int64, decision, note s
 		return nil, err
 	}
 	s.desk.Audit(ctx, "community.moderate."+decision, fmt.Sprintf("answer:%d", a.ID), strings.TrimSpace(note))
+	if q, err := s.db.Question(ctx, a.QuestionID); err == nil {
+		text := "A reviewer restored your answer to: " + q.Title
+		if decision == "remove" {
+			text = "A reviewer removed your answer to \"" + q.Title + "\": it breaks the usage guideline."
+		}
+		s.notifyAnswer(ctx, a.AuthorID, "answer_"+decision, text, q, a)
+	}
 	return s.db.Answer(ctx, a.ID)
 }
 

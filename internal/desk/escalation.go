@@ -145,3 +145,23 @@ func (s *Service) Notifications(ctx context.Context, limit int) ([]store.Notific
 	}
 	return s.db.Notifications(ctx, actor.ID, limit)
 }
+
+// UnreadNotifications counts the acting person's own unread notifications
+// (0 for anyone not signed in).
+func (s *Service) UnreadNotifications(ctx context.Context) (int, error) {
+	actor := socialdesk.UserFromContext(ctx)
+	if actor == nil || actor.ID == 0 {
+		return 0, nil
+	}
+	return s.db.UnreadNotifications(ctx, actor.ID)
+}
+
+// MarkNotificationsRead marks the acting person's own notifications up to
+// id upTo as read, once they have been shown.
+func (s *Service) MarkNotificationsRead(ctx context.Context, upTo int64) error {
+	actor := socialdesk.UserFromContext(ctx)
+	if err := socialdesk.Authorize(actor, socialdesk.ActTicketView); err != nil {
+		return err
+	}
+	return s.db.MarkNotificationsRead(ctx, actor.ID, upTo, s.Now())
+}

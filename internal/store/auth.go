@@ -75,12 +75,15 @@ func (db *DB) PutSetting(ctx context.Context, key, value string) error {
 
 // Notification is a message for an agent or a group, such as an SLA warning.
 type Notification struct {
-	ID        int64
-	PersonID  int64
-	GroupID   int64
-	TicketID  int64
-	Kind      string
-	Text      string
+	ID       int64
+	PersonID int64
+	GroupID  int64
+	TicketID int64
+	Kind     string
+	Text     string
+	// Link is the page the notification leads to when it is not a
+	// ticket's (TicketID), for example a community question.
+	Link      string
 	CreatedAt time.Time
 	ReadAt    time.Time
 }
@@ -90,8 +93,8 @@ func (db *DB) AddNotification(ctx context.Context, n *Notification) error {
 	if n.CreatedAt.IsZero() {
 		n.CreatedAt = db.now().UTC()
 	}
-	id, err := db.insert(ctx, db.w, `INSERT INTO notifications (person_id, group_id, ticket_id, kind, text, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		n.PersonID, n.GroupID, n.TicketID, n.Kind, n.Text, toMicros(n.CreatedAt))
+	id, err := db.insert(ctx, db.w, `INSERT INTO notifications (person_id, group_id, ticket_id, kind, text, link, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		n.PersonID, n.GroupID, n.TicketID, n.Kind, n.Text, n.Link, toMicros(n.CreatedAt))
 	n.ID = id
 	return err
 }
@@ -99,7 +102,7 @@ func (db *DB) AddNotification(ctx context.Context, n *Notification) error {
 // Notifications lists the newest notifications for a person, including
 // those for groups they belong to.
 func (db *DB) Notifications(ctx context.Context, personID int64, limit int) ([]Notification, error) {
-	rows, err := db.query(ctx, db.db, `SELECT id, person_id, group_id, ticket_id, kind, text, created_at, read_at FROM notifications
+	rows, err := db.query(ctx, db.db, `SELECT id, person_id, group_id, ticket_id, kind, text, link, created_at, read_at FROM notifications
 		WHERE person_id = ? OR group_id IN (SELECT group_id FROM group_members WHERE person_id = ?) ORDER BY id DESC LIMIT ?`, personID, personID, limit)
 	if err != nil {
 		return nil, err
@@ -109,13 +112,30 @@ func (db *DB) Notifications(ctx context.Context, personID int64, limit int) ([]N
 	for rows.Next() {
 		var n Notification
 		var created, read int64
-		if err := rows.Scan(&n.ID, &n.PersonID, &n.GroupID, &n.TicketID, &n.Kind, &n.Text, &created, &read); err != nil {
+		if err := rows.Scan(&n.ID, &n.PersonID, &n.GroupID, &n.TicketID, &n.Kind, &n.Text, &n.Link, &created, &read); err != nil {
 			return nil, err
 		}
 		n.CreatedAt, n.ReadAt = fromMicros(created), fromMicros(read)
 		out = append(out, n)
 	}
 	return out, rows.Err()
+}
+
+// UnreadNotifications counts a person's own notifications not yet seen on
+// the notifications page. Group notifications, shared by the group's
+// members, are not counted: one member's visit cannot mark them read for
+// the others.
+func (db *DB) UnreadNotifications(ctx context.Context, personID int64) (int, error) {
+	var n int
+	err := db.queryRow(ctx, db.db, `SELECT COUNT(*) FROM notifications WHERE person_id = ? AND read_at = 0`, personID).Scan(&n)
+	return n, err
+}
+
+// MarkNotificationsRead marks a person's own notifications up to id as
+// read at at.
+func (db *DB) MarkNotificationsRead(ctx context.Context, personID, upTo int64, at time.Time) error {
+	_, err := db.exec(ctx, db.w, `UPDATE notifications SET read_at = ? WHERE person_id = ? AND read_at = 0 AND id <= ?`, toMicros(at), personID, upTo)
+	return err
 }
 
 // AuditEntry is one line of the append-only audit log.

@@ -330,5 +330,12 @@ func (s *Server) notifications(w http.ResponseWriter, r *http.Request) {
 		s.RenderError(w, r, err)
 		return
 	}
+	// The list shows which ones are new (ReadAt still zero); from now on
+	// they count as read.
+	if len(notes) > 0 {
+		if err := s.desk.MarkNotificationsRead(r.Context(), notes[0].ID); err != nil {
+			s.log.Warn("could not mark notifications read", "err", err)
+		}
+	}
 	s.Render(w, r, http.StatusOK, "notifications", "Notifications", map[string]any{"Notes": notes})
 }

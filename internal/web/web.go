@@ -232,14 +232,16 @@ func (s *Server) static(w http.ResponseWriter, r *http.Request) {
 
 // Page is the data every page template gets.
 type Page struct {
-	Title   string
-	User    *socialdesk.Person
-	CSRF    string
-	Nav     []NavLink
-	Path    string
-	Flash   string
-	Error   string
-	Data    any
+	Title string
+	User  *socialdesk.Person
+	CSRF  string
+	Nav   []NavLink
+	Path  string
+	Flash string
+	Error string
+	Data  any
+	// Unread counts the person's own unread notifications, shown next to
+	// the Notifications link.
 	Unread  int
 	IsStaff bool
 	IsAdmin bool
@@ -254,6 +256,10 @@ func (s *Server) Render(w http.ResponseWriter, r *http.Request, status int, name
 		return
 	}
 	p := s.page(r, title, data)
+	if p.User != nil {
+		// Best effort: a page still renders when the count cannot be read.
+		p.Unread, _ = s.desk.UnreadNotifications(r.Context())
+	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout.html", p); err != nil {
 		s.log.Error("render failed", "template", name, "err", err)

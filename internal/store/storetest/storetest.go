@@ -34,6 +34,7 @@ func Run(t *testing.T, open Opener) {
 		{"ConcurrentCreate", testConcurrentCreate},
 		{"SessionsTokensSettings", testSessionsTokensSettings},
 		{"FireSLAOnce", testFireSLAOnce},
+		{"NotificationsUnread", testNotificationsUnread},
 		{"AuditAppendOnly", testAudit},
 		{"Attachments", testAttachments},
 		{"SearchLog", testSearchLog},
@@ -406,6 +407,49 @@ func testFireSLAOnce(t *testing.T, db *store.DB) {
 	notes, _ := db.Notifications(ctx, p.ID, 10)
 	if len(notes) != 1 {
 		t.Fatalf("%d notifications, want 1", len(notes))
+	}
+}
+
+// testNotificationsUnread: a notification keeps its link; a person's own
+// unread ones are counted until marked read up to an id, and group
+// notifications are listed to members but never counted.
+func testNotificationsUnread(t *testing.T, db *store.DB) {
+	g := &socialdesk.Group{Name: "Notified"}
+	if err := db.CreateGroup(ctx, g); err != nil {
+		t.Fatal(err)
+	}
+	p := &socialdesk.Person{Email: "notified@example.com", Name: "Notified", Role: socialdesk.RoleAgent, GroupIDs: []int64{g.ID}}
+	if err := db.CreatePerson(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for i, n := range []store.Notification{
+		{PersonID: p.ID, Kind: "answer", Text: "one", Link: "/community/questions/1#answer-2"},
+		{GroupID: g.ID, Kind: "major_incident", Text: "group"},
+		{PersonID: p.ID, Kind: "answer_verified", Text: "two"},
+	} {
+		if err := db.AddNotification(ctx, &n); err != nil {
+			t.Fatalf("notification %d: %v", i, err)
+		}
+		ids = append(ids, n.ID)
+	}
+	notes, err := db.Notifications(ctx, p.ID, 10)
+	if err != nil || len(notes) != 3 || notes[2].Link != "/community/questions/1#answer-2" || !notes[2].ReadAt.IsZero() {
+		t.Fatalf("notifications = %+v, %v", notes, err)
+	}
+	if n, err := db.UnreadNotifications(ctx, p.ID); err != nil || n != 2 {
+		t.Fatalf("unread = %d, %v; want the person's own 2", n, err)
+	}
+	at := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	if err := db.MarkNotificationsRead(ctx, p.ID, ids[1], at); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := db.UnreadNotifications(ctx, p.ID); n != 1 {
+		t.Fatalf("unread after marking up to the second = %d, want 1 (the newer one)", n)
+	}
+	notes, _ = db.Notifications(ctx, p.ID, 10)
+	if !notes[2].ReadAt.Equal(at) || !notes[0].ReadAt.IsZero() {
+		t.Fatalf("read times = %v / %v", notes[2].ReadAt, notes[0].ReadAt)
 	}
 }
 
