@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/socialdesk/socialdesk"
 	"github.com/socialdesk/socialdesk/connector"
 	"github.com/socialdesk/socialdesk/internal/app"
 	"github.com/socialdesk/socialdesk/internal/apptest"
@@ -52,6 +53,7 @@ var routeAccess = map[string]string{
 	"POST /admin/listening/models/train":         admin,
 	"GET /status":                                user,
 	"POST /status/{id}/update":                   staff,
+	"POST /status/{id}/metoo":                    user,
 	"POST /api/v1/listening/classify":            staff,
 	"GET /{$}":                                   public,
 	"GET /login":                                 public,
@@ -223,6 +225,15 @@ func TestEveryRouteAsEveryRole(t *testing.T) {
 	if _, err := d.AddMessage(e.As("employee"), tk.ID, desk.NewMessage{Body: "photo", Files: []store.NewAttachment{{Name: "jam.txt", ContentType: "text/plain", Data: []byte("jammed")}}}); err != nil {
 		t.Fatal(err)
 	}
+	// The status routes act on a major incident.
+	major := true
+	inc, err := d.CreateTicket(e.As("agent"), desk.NewTicket{Title: "VPN down for everyone", Impact: "high", Urgency: "high"})
+	if err == nil {
+		_, err = d.UpdateTicket(e.As("agent"), inc.ID, socialdesk.TicketUpdate{Major: &major})
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
 	cs := e.App.Community
 	q, err := cs.Ask(e.As("employee"), community.NewQuestion{Title: "VPN on Android"})
 	if err != nil {
@@ -281,7 +292,7 @@ func TestEveryRouteAsEveryRole(t *testing.T) {
 		"/listening/replies/{id}":      fmt.Sprint("/listening/replies/", replyID),
 		"/admin/listening/rules/{id}":  fmt.Sprint("/admin/listening/rules/", ruleID),
 		"/admin/listening/models/{id}": fmt.Sprint("/admin/listening/models/", modelID),
-		"/status/{id}":                 fmt.Sprint("/status/", tk.ID),
+		"/status/{id}":                 fmt.Sprint("/status/", inc.ID),
 		"/tickets/{id}":                fmt.Sprint("/tickets/", tk.ID),
 		"/api/v1/tickets/{id}":         fmt.Sprint("/api/v1/tickets/", tk.ID),
 		"/attachments/{id}":            fmt.Sprint("/attachments/", attachmentID),

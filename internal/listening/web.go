@@ -51,6 +51,7 @@ func (p *Pages) Routes() []httpx.Route {
 		{Method: "POST", Pattern: "/admin/listening/models/train", Access: "admin", Summary: "Train a model version from an uploaded CSV file", Handler: p.train},
 		{Method: "GET", Pattern: "/status", Access: "user", Summary: "Status of major incidents", Handler: p.status},
 		{Method: "POST", Pattern: "/status/{id}/update", Access: "staff", Summary: "Post a status update or resolve", Handler: p.postStatus},
+		{Method: "POST", Pattern: "/status/{id}/metoo", Access: "user", Summary: "Report being affected by an outage (me too)", Handler: p.meToo},
 	}
 }
 
@@ -403,8 +404,40 @@ func (p *Pages) status(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	staff := socialdesk.Authorize(socialdesk.UserFromContext(r.Context()), socialdesk.ActStatusPost) == nil
+	// Each current incident says whether the viewer reported it, so the
+	// page offers "me too" only to the others.
+	mine := map[int64]*socialdesk.Ticket{}
+	for _, inc := range current {
+		if t, err := p.s.desk.MyReport(r.Context(), inc.Ticket.ID); err == nil && t != nil {
+			mine[inc.Ticket.ID] = t
+		}
+	}
 	p.web.Render(w, r, http.StatusOK, "status", "Status", map[string]any{"Current": current, "History": history, "Staff": staff,
-		"Flash": r.URL.Query().Get("flash")})
+		"Mine": mine, "Flash": r.URL.Query().Get("flash")})
+}
+
+// meToo links the viewer to an outage as one more affected person and
+// shows them their ticket, where its updates arrive.
+func (p *Pages) meToo(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	var t *socialdesk.Ticket
+	created := false
+	if err == nil {
+		t, created, err = p.s.desk.MeToo(r.Context(), id)
+	}
+	if err != nil {
+		if socialdesk.ErrorCode(err) == socialdesk.ECONFLICT {
+			back(w, r, "/status", socialdesk.ErrorMessage(err))
+			return
+		}
+		p.web.RenderError(w, r, err)
+		return
+	}
+	msg := "You reported this outage already; its updates arrive here."
+	if created {
+		msg = "Thanks: you are counted as affected, and the outage's updates will arrive here. No need to raise a separate request."
+	}
+	back(w, r, "/tickets/"+strconv.FormatInt(t.ID, 10), msg)
 }
 
 func (p *Pages) postStatus(w http.ResponseWriter, r *http.Request) {

@@ -17,7 +17,18 @@ func (s *Server) portal(w http.ResponseWriter, r *http.Request) {
 		s.RenderError(w, r, err)
 		return
 	}
-	s.Render(w, r, http.StatusOK, "portal", "My tickets", map[string]any{"Tickets": tickets})
+	s.Render(w, r, http.StatusOK, "portal", "My tickets", map[string]any{"Tickets": tickets, "Outages": s.outages(r)})
+}
+
+// outages lists the open major incidents for the portal's "known problems"
+// box, so that someone affected says "me too" instead of raising a
+// request. A failure to read them leaves the box out.
+func (s *Server) outages(r *http.Request) []*socialdesk.Ticket {
+	ts, err := s.desk.CurrentOutages(r.Context())
+	if err != nil {
+		s.log.Warn("could not list current outages", "err", err)
+	}
+	return ts
 }
 
 // Suggester finds self-help answers for a ticket being written. The
@@ -34,7 +45,7 @@ type Suggestion struct {
 func (s *Server) SetSuggester(fn Suggester) { s.suggest = fn }
 
 func (s *Server) portalNewForm(w http.ResponseWriter, r *http.Request) {
-	data := map[string]any{"Levels": socialdesk.Levels, "Form": url.Values{}}
+	data := map[string]any{"Levels": socialdesk.Levels, "Form": url.Values{}, "Outages": s.outages(r)}
 	if q := r.URL.Query().Get("title"); q != "" && s.suggest != nil {
 		data["Suggestions"] = s.suggest(r, q)
 		data["Form"] = url.Values{"title": {q}}
