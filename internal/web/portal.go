@@ -20,15 +20,27 @@ func (s *Server) portal(w http.ResponseWriter, r *http.Request) {
 	s.Render(w, r, http.StatusOK, "portal", "My tickets", map[string]any{"Tickets": tickets, "Outages": s.outages(r)})
 }
 
+// outage is an open major incident in the portal's "known problems" box,
+// with the viewer's own report of it, if any.
+type outage struct {
+	*socialdesk.Ticket
+	Mine *socialdesk.Ticket
+}
+
 // outages lists the open major incidents for the portal's "known problems"
 // box, so that someone affected says "me too" instead of raising a
 // request. A failure to read them leaves the box out.
-func (s *Server) outages(r *http.Request) []*socialdesk.Ticket {
+func (s *Server) outages(r *http.Request) []outage {
 	ts, err := s.desk.CurrentOutages(r.Context())
 	if err != nil {
 		s.log.Warn("could not list current outages", "err", err)
 	}
-	return ts
+	out := make([]outage, 0, len(ts))
+	for _, t := range ts {
+		mine, _ := s.desk.MyReport(r.Context(), t.ID)
+		out = append(out, outage{Ticket: t, Mine: mine})
+	}
+	return out
 }
 
 // Suggester finds self-help answers for a ticket being written. The
