@@ -66,6 +66,10 @@ func TestSearchAPIContextPermissionsAndLog(t *testing.T) {
 	if res.Context.Sources["os"] != "user-agent" && res.Context.Sources["os"] != "useragent" && !strings.Contains(res.Context.Sources["os"], "agent") {
 		t.Errorf("the OS should come from the User-Agent: %+v", res.Context)
 	}
+	// The search page says where each part of the context came from.
+	if _, _, page := e.NewSession(t, "employee").Do("GET", "/search?q="+url.QueryEscape("wireless on my android phone"), nil); !strings.Contains(page, `<span class="hint">device from query text; os from query text; role from profile; site from profile</span>`) {
+		t.Errorf("the search page does not list the context's sources:\n%s", page)
+	}
 	res, _ = get(t, e, "employee", "q="+url.QueryEscape("wireless wont conect on my android phone"), ipadUA)
 	if len(res.Results) == 0 || res.Results[0].ID != "2" {
 		t.Fatalf("words in the query should beat the User-Agent: %+v", res.Results)

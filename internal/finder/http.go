@@ -2,8 +2,10 @@ package finder
 
 import (
 	"embed"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -112,6 +114,11 @@ func (p *Pages) page(w http.ResponseWriter, r *http.Request) {
 		}
 		data["Results"], data["Total"], data["Context"], data["LogID"] = items, res.Total, res.Context, res.LogID
 		data["Device"], data["OS"] = strings.Join(res.Context.Devices, ", "), strings.Join(res.Context.OS, ", ")
+		var hint []string
+		for _, k := range slices.Sorted(maps.Keys(res.Context.Sources)) {
+			hint = append(hint, k+" from "+string(res.Context.Sources[k]))
+		}
+		data["ContextHint"] = strings.Join(hint, "; ")
 	}
 	p.web.Render(w, r, http.StatusOK, "search", "Search", data)
 }
