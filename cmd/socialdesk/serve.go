@@ -62,22 +62,12 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	defer a.Close()
 	fmt.Fprintf(stdout, "socialdesk is running at %s\n", url)
 	if *withDemo {
-		logins, err := demo.Load(ctx, a.Desk)
+		logins, err := demo.LoadApp(ctx, a)
 		if err != nil {
 			return fmt.Errorf("load demo data: %w", err)
 		}
 		if logins == nil {
 			fmt.Fprintln(stdout, "The database has data already; demo data was not loaded.")
-		} else {
-			if err := demo.LoadListening(ctx, a.Listening, a.Ingest.Deliver); err != nil {
-				return fmt.Errorf("load listening demo data: %w", err)
-			}
-			if err := demo.LoadCommunity(ctx, a.Desk, a.Community); err != nil {
-				return fmt.Errorf("load community demo data: %w", err)
-			}
-			if err := a.Finder.Build(ctx); err != nil {
-				return fmt.Errorf("index demo data: %w", err)
-			}
 		}
 		for _, l := range logins {
 			fmt.Fprintf(stdout, "  demo login (%s): %s / %s\n", l.Role, l.Email, l.Password)

@@ -33,18 +33,9 @@ func TestEveryLinkAnswers(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { a.Close() })
-	logins, err := demo.Load(ctx, a.Desk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := demo.LoadListening(ctx, a.Listening, a.Ingest.Deliver); err != nil {
-		t.Fatal(err)
-	}
-	if err := demo.LoadCommunity(ctx, a.Desk, a.Community); err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Finder.Build(ctx); err != nil {
-		t.Fatal(err)
+	logins, err := demo.LoadApp(ctx, a)
+	if err != nil || logins == nil {
+		t.Fatalf("demo: %v, %v", logins, err)
 	}
 	srv := httptest.NewServer(a.Handler)
 	t.Cleanup(srv.Close)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/socialdesk/socialdesk"
+	"github.com/socialdesk/socialdesk/internal/app"
 	"github.com/socialdesk/socialdesk/internal/desk"
 )
 
@@ -153,6 +154,28 @@ func Load(ctx context.Context, svc *desk.Service) ([]Login, error) {
 		if err != nil {
 			return nil, err
 		}
+	}
+	return logins, nil
+}
+
+// LoadApp loads every part of the demo into an empty desk, as
+// `serve --demo` does: the accounts and queue (Load), listening
+// (LoadListening), community content (LoadCommunity), and the search
+// index over all of it. It returns nil logins, and loads nothing, when
+// the desk has people already.
+func LoadApp(ctx context.Context, a *app.App) ([]Login, error) {
+	logins, err := Load(ctx, a.Desk)
+	if err != nil || logins == nil {
+		return nil, err
+	}
+	if err := LoadListening(ctx, a.Listening, a.Ingest.Deliver); err != nil {
+		return nil, fmt.Errorf("listening demo data: %w", err)
+	}
+	if err := LoadCommunity(ctx, a.Desk, a.Community); err != nil {
+		return nil, fmt.Errorf("community demo data: %w", err)
+	}
+	if err := a.Finder.Build(ctx); err != nil {
+		return nil, fmt.Errorf("index demo data: %w", err)
 	}
 	return logins, nil
 }
