@@ -9,6 +9,7 @@ import (
 
 	"github.com/socialdesk/socialdesk"
 	"github.com/socialdesk/socialdesk/internal/community"
+	"github.com/socialdesk/socialdesk/internal/markup"
 	"github.com/socialdesk/socialdesk/internal/search"
 	"github.com/socialdesk/socialdesk/internal/store"
 )
@@ -28,7 +29,7 @@ func newCommunityDocs(db *store.DB, now func() time.Time) communityDocs {
 
 // plainCache keeps the plain text of each document's markdown from one
 // Docs call to the next, so a change to one answer does not convert every
-// body again (community.PlainText takes about 20 µs for an answer).
+// body again (markup.PlainText takes about 20 µs for an answer).
 type plainCache struct {
 	mu        sync.Mutex
 	last, now map[string][2]string // key -> markdown, plain text
@@ -40,7 +41,7 @@ func (p *plainCache) text(key, body string) string {
 		p.now[key] = e
 		return e[1]
 	}
-	plain := community.PlainText(body)
+	plain := markup.PlainText(body)
 	p.now[key] = [2]string{body, plain}
 	return plain
 }

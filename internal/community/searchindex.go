@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/socialdesk/socialdesk"
+	"github.com/socialdesk/socialdesk/internal/markup"
 	"github.com/socialdesk/socialdesk/internal/search"
 	"github.com/socialdesk/socialdesk/internal/store"
 )
@@ -40,11 +41,11 @@ func (s *SearchSimilar) SimilarQuestions(ctx context.Context, text string, limit
 
 // IndexQuestion implements QuestionIndexer.
 func (s *SearchSimilar) IndexQuestion(q *socialdesk.Question) {
-	s.ix.Upsert(QuestionDoc(q, PlainText(q.Body)))
+	s.ix.Upsert(QuestionDoc(q, markup.PlainText(q.Body)))
 }
 
 // QuestionDoc is the search document of a question whose body, as plain
-// text (PlainText), is body.
+// text (markup.PlainText), is body.
 func QuestionDoc(q *socialdesk.Question, body string) search.Doc {
 	d := search.Doc{Type: search.TypeQuestion, ID: strconv.FormatInt(q.ID, 10), Title: q.Title, Body: body, Tags: q.Tags,
 		AuthorID: q.AuthorID, UpdatedAt: q.UpdatedAt}

@@ -1,9 +1,9 @@
-package community_test
+package markup_test
 
 import (
 	"testing"
 
-	"github.com/socialdesk/socialdesk/internal/community"
+	"github.com/socialdesk/socialdesk/internal/markup"
 )
 
 // TestPlainText checks that markdown loses its markup and keeps its words.
@@ -19,7 +19,7 @@ func TestPlainText(t *testing.T) {
 		{"| a | b |\n|---|---|\n| c | d |", "a\nb\nc\nd"},
 		{"", ""},
 	} {
-		if got := community.PlainText(c.in); got != c.want {
+		if got := markup.PlainText(c.in); got != c.want {
 			t.Errorf("PlainText(%q) = %q, want %q", c.in, got, c.want)
 		}
 	}
@@ -36,7 +36,7 @@ func BenchmarkPlainText(b *testing.B) {
 	})
 	b.Run("plaintext", func(b *testing.B) {
 		for b.Loop() {
-			_ = community.PlainText(src)
+			_ = markup.PlainText(src)
 		}
 	})
 }
