@@ -20,8 +20,8 @@ var hrefs = regexp.MustCompile(`(?:href|action)="([^"]*)"`)
 // TestEveryLinkAnswers signs in as every demo account and follows every
 // link the pages show, from the start page on, as a person clicking
 // through the demo would: no link may lead to an error page, every page
-// has a main landmark and heading, and each role reaches the pages its
-// work needs (reach). Forms that post are not sent; the packages' own
+// has a main landmark and heading, every form control has a label
+// (unlabelled), and each role reaches the pages its work needs (reach). Forms that post are not sent; the packages' own
 // tests cover them.
 func TestEveryLinkAnswers(t *testing.T) {
 	if testing.Short() {
@@ -54,6 +54,7 @@ func TestEveryLinkAnswers(t *testing.T) {
 				t.Fatal(err)
 			}
 			seen := map[string]string{"/": "the start"}
+			reported := map[string]bool{}
 			queue := []string{"/"}
 			for len(queue) > 0 && len(seen) < 400 {
 				path := queue[0]
@@ -82,6 +83,14 @@ func TestEveryLinkAnswers(t *testing.T) {
 				}
 				if page := body.String(); resp.StatusCode == http.StatusOK && page != "" && (!strings.Contains(page, "<h1") || !strings.Contains(page, `<main id="main"`)) {
 					t.Errorf("%s (linked from %s) has no main heading or no main landmark", path, seen[path])
+				}
+				if page := body.String(); resp.StatusCode == http.StatusOK && page != "" {
+					for _, c := range unlabelled(page) {
+						if !reported[c+path] {
+							t.Errorf("%s: form control without a label: %s", path, c)
+						}
+						reported[c+path] = true
+					}
 				}
 				links := hrefs.FindAllStringSubmatch(body.String(), -1)
 				if loc := resp.Header.Get("Location"); loc != "" {
