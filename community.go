@@ -21,8 +21,20 @@ type Question struct {
 	TicketID    int64
 	Score       int
 	AnswerCount int
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// HasAccepted says the asker accepted one of the visible answers.
+	HasAccepted bool
+	// VerifiedUntil is how long the latest "verified by IT" mark of a
+	// visible answer lasts (year 9999 when it has no review date), zero
+	// when no answer was verified; see HasVerified.
+	VerifiedUntil time.Time
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// HasVerified reports whether a visible answer carries a "verified by IT"
+// mark at now.
+func (q *Question) HasVerified(now time.Time) bool {
+	return !q.VerifiedUntil.IsZero() && now.Before(q.VerifiedUntil)
 }
 
 // Content states of an answer.

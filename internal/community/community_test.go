@@ -147,10 +147,30 @@ func TestVerifiedMarkExpires(t *testing.T) {
 	if page.Answers[0].ID != a.ID {
 		t.Fatalf("verified answer not first before expiry")
 	}
+	// The question list marks a question with a verified answer, until the
+	// mark expires.
+	emp := f.NewSession(t, "employee")
+	listed := func() string {
+		_, _, body := emp.Do("GET", "/community", nil)
+		i := strings.Index(body, "Printer offline")
+		if i < 0 {
+			t.Fatalf("the list lacks the question:\n%s", body)
+		}
+		return body[i:min(len(body), i+400)]
+	}
+	if item := listed(); !strings.Contains(item, "Verified by IT") || strings.Contains(item, "Accepted") {
+		t.Errorf("list item before expiry = %q, want the verified mark only", item)
+	}
 	f.clock.Add(2 * time.Hour)
 	page, _ = f.svc.Question(f.As("employee"), q.ID)
 	if page.Answers[0].ID != b.ID || page.Answers[1].Verified(f.clock.Now()) {
 		t.Fatalf("expired verification still ranks first: %+v", page.Answers[0])
+	}
+	if _, err := f.svc.Accept(f.As("employee"), b.ID); err != nil {
+		t.Fatal(err)
+	}
+	if item := listed(); strings.Contains(item, "Verified by IT") || !strings.Contains(item, "Accepted") {
+		t.Errorf("list item after expiry and acceptance = %q, want the accepted mark only", item)
 	}
 }
 

@@ -132,7 +132,8 @@ func (h *Web) list(w http.ResponseWriter, r *http.Request) {
 		h.srv.RenderError(w, r, err)
 		return
 	}
-	h.srv.Render(w, r, http.StatusOK, "community_list", "Community", map[string]any{"Questions": list, "Tag": tag, "Q": q, "Reviewer": h.reviewer(r)})
+	h.srv.Render(w, r, http.StatusOK, "community_list", "Community", map[string]any{"Questions": list, "Tag": tag, "Q": q, "Reviewer": h.reviewer(r),
+		"Now": h.svc.desk.Now()})
 }
 
 func (h *Web) askForm(w http.ResponseWriter, r *http.Request) {

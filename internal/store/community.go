@@ -12,17 +12,26 @@ import (
 
 const questionColumns = `q.id, q.author_id, q.title, q.body, q.tags, q.duplicate_of, q.ticket_id, q.created_at, q.updated_at,
 	COALESCE((SELECT SUM(v.value) FROM votes v WHERE v.target_kind = 'question' AND v.target_id = q.id), 0),
-	(SELECT COUNT(*) FROM answers a WHERE a.question_id = q.id AND a.status = 'visible')`
+	(SELECT COUNT(*) FROM answers a WHERE a.question_id = q.id AND a.status = 'visible'),
+	(SELECT COUNT(*) FROM answers a WHERE a.question_id = q.id AND a.status = 'visible' AND a.accepted = 1),
+	COALESCE((SELECT MAX(CASE WHEN a.verify_review_by = 0 THEN ` + foreverMicros + ` ELSE a.verify_review_by END) FROM answers a
+		WHERE a.question_id = q.id AND a.status = 'visible' AND (a.verified_by <> 0 OR a.verified_at <> 0)), 0)`
+
+// foreverMicros stands for "no review date" when the latest verification
+// of a question's answers is computed: later than any real date.
+const foreverMicros = "253402300799000000" // 9999-12-31T23:59:59Z
 
 func scanQuestion(row interface{ Scan(...any) error }) (*socialdesk.Question, error) {
 	var q socialdesk.Question
 	var tags string
-	var created, updated int64
-	if err := row.Scan(&q.ID, &q.AuthorID, &q.Title, &q.Body, &tags, &q.DuplicateOf, &q.TicketID, &created, &updated, &q.Score, &q.AnswerCount); err != nil {
+	var created, updated, accepted, verifiedUntil int64
+	if err := row.Scan(&q.ID, &q.AuthorID, &q.Title, &q.Body, &tags, &q.DuplicateOf, &q.TicketID, &created, &updated, &q.Score, &q.AnswerCount,
+		&accepted, &verifiedUntil); err != nil {
 		return nil, err
 	}
 	json.Unmarshal([]byte(tags), &q.Tags)
 	q.CreatedAt, q.UpdatedAt = fromMicros(created), fromMicros(updated)
+	q.HasAccepted, q.VerifiedUntil = accepted > 0, fromMicros(verifiedUntil)
 	return &q, nil
 }
 
