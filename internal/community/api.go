@@ -47,6 +47,8 @@ type QuestionJSON struct {
 	AuthorID    int64        `json:"author_id"`
 	Score       int          `json:"score"`
 	AnswerCount int          `json:"answer_count"`
+	HasAccepted bool         `json:"has_accepted"`
+	HasVerified bool         `json:"has_verified"`
 	DuplicateOf int64        `json:"duplicate_of,omitempty"`
 	TicketID    int64        `json:"ticket_id,omitempty"`
 	CreatedAt   time.Time    `json:"created_at"`
@@ -92,13 +94,13 @@ func timePtr(t time.Time) *time.Time {
 	return &t
 }
 
-func questionJSON(q *socialdesk.Question) QuestionJSON {
+func (h *API) questionJSON(q *socialdesk.Question) QuestionJSON {
 	tags := q.Tags
 	if tags == nil {
 		tags = []string{}
 	}
 	return QuestionJSON{ID: q.ID, Title: q.Title, Body: q.Body, Tags: tags, AuthorID: q.AuthorID, Score: q.Score, AnswerCount: q.AnswerCount,
-		DuplicateOf: q.DuplicateOf, TicketID: q.TicketID, CreatedAt: q.CreatedAt}
+		HasAccepted: q.HasAccepted, HasVerified: q.HasVerified(h.svc.desk.Now()), DuplicateOf: q.DuplicateOf, TicketID: q.TicketID, CreatedAt: q.CreatedAt}
 }
 
 func (h *API) answerJSON(a *socialdesk.Answer) AnswerJSON {
@@ -128,7 +130,7 @@ func (h *API) listQuestions(w http.ResponseWriter, r *http.Request) {
 	}
 	out := []QuestionJSON{}
 	for _, q := range list {
-		out = append(out, questionJSON(q))
+		out = append(out, h.questionJSON(q))
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"questions": out})
 }
@@ -148,7 +150,7 @@ func (h *API) ask(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, err)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusCreated, questionJSON(q))
+	httpx.WriteJSON(w, http.StatusCreated, h.questionJSON(q))
 }
 
 func (h *API) getQuestion(w http.ResponseWriter, r *http.Request) {
@@ -161,7 +163,7 @@ func (h *API) getQuestion(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, err)
 		return
 	}
-	out := questionJSON(page.Question)
+	out := h.questionJSON(page.Question)
 	out.Answers = []AnswerJSON{}
 	for _, a := range page.Answers {
 		out.Answers = append(out.Answers, h.answerJSON(a))

@@ -36,9 +36,11 @@ type idJSON struct {
 		Verified bool   `json:"verified"`
 		Status   string `json:"status"`
 	} `json:"answers"`
-	Status   string `json:"status"`
-	Verified bool   `json:"verified"`
-	State    string `json:"state"`
+	Status      string `json:"status"`
+	Verified    bool   `json:"verified"`
+	State       string `json:"state"`
+	HasAccepted bool   `json:"has_accepted"`
+	HasVerified bool   `json:"has_verified"`
 }
 
 func TestAPIRoles(t *testing.T) {
@@ -54,7 +56,7 @@ func TestAPIRoles(t *testing.T) {
 		Questions []idJSON `json:"questions"`
 	}
 	call(t, e, "contractor", "GET", "/api/v1/questions?tag=android", "", http.StatusOK, &list)
-	if len(list.Questions) != 1 {
+	if len(list.Questions) != 1 || list.Questions[0].HasAccepted || list.Questions[0].HasVerified {
 		t.Fatalf("questions: %+v", list)
 	}
 	var a, bad idJSON
@@ -69,6 +71,11 @@ func TestAPIRoles(t *testing.T) {
 	call(t, e, "agent", "POST", fmt.Sprintf("/api/v1/answers/%d/verify", a.ID), `{"review_by":"2099-01-01T00:00:00Z"}`, http.StatusOK, &v)
 	if !v.Verified || v.ID != a.ID {
 		t.Fatalf("verify: %+v", v)
+	}
+	// The question now says it has an accepted and a verified answer.
+	call(t, e, "contractor", "GET", "/api/v1/questions?tag=android", "", http.StatusOK, &list)
+	if len(list.Questions) != 1 || !list.Questions[0].HasAccepted || !list.Questions[0].HasVerified {
+		t.Errorf("question marks after accept and verify: %+v", list)
 	}
 	call(t, e, "employee", "POST", fmt.Sprintf("/api/v1/answers/%d/flag", bad.ID), `{}`, http.StatusUnprocessableEntity, nil)
 	var fl idJSON
