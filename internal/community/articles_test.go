@@ -46,6 +46,19 @@ func TestDraftFromTicketIsRedactedAndReviewed(t *testing.T) {
 			t.Errorf("%s drafts: got %v", role, err)
 		}
 	}
+	// The resolved ticket's page offers to pay it forward; the open one's
+	// does not, and employees never see the form.
+	agent := f.NewSession(t, "agent")
+	form := `<input type="hidden" name="ticket" value="` + tk.Number() + `">`
+	if _, _, page := agent.Do("GET", "/tickets/"+itoa(tk.ID), nil); !strings.Contains(page, `action="/community/tickets"`) || !strings.Contains(page, form) {
+		t.Errorf("the resolved ticket's page lacks the pay-it-forward form:\n%s", page)
+	}
+	if _, _, page := agent.Do("GET", "/tickets/"+itoa(open.ID), nil); strings.Contains(page, `action="/community/tickets"`) {
+		t.Errorf("an open ticket offers to pay it forward")
+	}
+	if _, _, page := f.NewSession(t, "employee").Do("GET", "/tickets/"+itoa(tk.ID), nil); strings.Contains(page, `action="/community/tickets"`) {
+		t.Errorf("the requester's view offers to pay it forward")
+	}
 	a, err := f.svc.DraftFromTicket(f.As("agent"), tk.ID)
 	if err != nil {
 		t.Fatal(err)
