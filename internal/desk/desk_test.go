@@ -134,6 +134,13 @@ func TestPendingPausesSLA(t *testing.T) {
 	if _, err := f.svc.AddMessage(agent, tk.ID, desk.NewMessage{Body: "Please try again and tell us."}); err != nil {
 		t.Fatal(err)
 	}
+	// The requester is told of the reply; an internal note tells nobody.
+	if _, err := f.svc.AddMessage(agent, tk.ID, desk.NewMessage{Body: "Probably the token.", Internal: true}); err != nil {
+		t.Fatal(err)
+	}
+	if notes, err := f.db.Notifications(context.Background(), f.employee.ID, 10); err != nil || len(notes) != 1 || notes[0].TicketID != tk.ID || notes[0].Kind != "ticket_reply" {
+		t.Errorf("requester's notifications = %+v, %v; want one about the reply", notes, err)
+	}
 	pending := socialdesk.StatePending
 	if _, err := f.svc.UpdateTicket(agent, tk.ID, socialdesk.TicketUpdate{State: &pending}); err != nil {
 		t.Fatal(err)

@@ -149,6 +149,14 @@ func (s *Service) AddMessage(ctx context.Context, ticketID int64, in NewMessage)
 		return nil, err
 	}
 	s.broker.Publish(Change{TicketID: t.ID, Kind: "message", RequesterID: t.RequesterID, Internal: in.Internal})
+	if m.Direction == "out" {
+		// The requester also hears of the reply on the notifications
+		// page, whichever channel it is delivered on.
+		n := &store.Notification{PersonID: t.RequesterID, TicketID: t.ID, Kind: "ticket_reply", Text: actor.Name + " replied on " + t.Number() + ": " + t.Title, CreatedAt: now}
+		if err := s.db.AddNotification(ctx, n); err != nil {
+			s.log.Warn("could not store a reply notification", "ticket", t.Number(), "err", err)
+		}
+	}
 	return m, nil
 }
 
