@@ -44,6 +44,11 @@ func TestMeToo(t *testing.T) {
 		t.Fatalf("reports linked = %d %+v, %v (redirect %q)", n, children, err, loc)
 	}
 	mine := children[0]
+	// The queue shows the agent that the two rows are one problem.
+	if _, _, body := e.NewSession(t, "agent").Do("GET", "/queue", nil); !strings.Contains(body, "Outage: VPN down <small>· 1 report linked</small>") ||
+		!strings.Contains(body, "<small>· part of "+inc.Number()+"</small>") {
+		t.Errorf("the queue does not link the report and the outage:\n%s", body)
+	}
 	if _, loc, _ := emp.Do("POST", metoo, url.Values{}); !strings.HasPrefix(loc, fmt.Sprintf("/tickets/%d?", mine.ID)) || !strings.Contains(loc, "already") {
 		t.Errorf("second press: redirect %q, want the same ticket", loc)
 	}

@@ -97,6 +97,11 @@ type queueRow struct {
 	Group      string
 	Response   desk.ClockView
 	Resolution desk.ClockView
+	// Reports counts the reports linked to a major incident; Parent is
+	// the incident a linked report belongs to. Both tell an agent which
+	// rows are one problem.
+	Reports int
+	Parent  *socialdesk.Ticket
 }
 
 // names caches people and group names for rendering lists.
@@ -145,9 +150,22 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request) {
 	n := s.loadNames(r)
 	pol, now := s.desk.SLAPolicy(), s.desk.Now()
 	rows := make([]queueRow, 0, len(tickets))
+	parents := map[int64]*socialdesk.Ticket{}
 	for _, t := range tickets {
 		resp, reso := pol.SLAView(t, now)
-		rows = append(rows, queueRow{T: t, Assignee: n.person(t.AssigneeID), Group: n.groups[t.GroupID], Response: resp, Resolution: reso})
+		row := queueRow{T: t, Assignee: n.person(t.AssigneeID), Group: n.groups[t.GroupID], Response: resp, Resolution: reso}
+		if t.Major {
+			if _, reports, err := s.desk.Tickets(r.Context(), socialdesk.TicketFilter{ParentID: t.ID, Limit: 1}); err == nil {
+				row.Reports = reports
+			}
+		}
+		if t.ParentID != 0 {
+			if _, ok := parents[t.ParentID]; !ok {
+				parents[t.ParentID], _ = s.desk.Ticket(r.Context(), t.ParentID)
+			}
+			row.Parent = parents[t.ParentID]
+		}
+		rows = append(rows, row)
 	}
 	pages := max(1, (total+queuePageSize-1)/queuePageSize)
 	data := map[string]any{
