@@ -511,6 +511,9 @@ func TestSuggestAndDeflect(t *testing.T) {
 	if !strings.Contains(list[0].URL, "/community/questions/"+itoa(q.ID)) {
 		t.Fatalf("answer URL %s", list[0].URL)
 	}
+	if list[0].Snippet != "Reinstall the profile." {
+		t.Errorf("snippet %q, want the answer as plain text", list[0].Snippet)
+	}
 	if err := f.svc.Deflect(f.As("employee2"), "answer", a.ID, "My VPN disconnects"); err != nil {
 		t.Fatal(err)
 	}

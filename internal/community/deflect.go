@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/socialdesk/socialdesk"
+	"github.com/socialdesk/socialdesk/internal/markup"
 	"github.com/socialdesk/socialdesk/internal/store"
 )
 
@@ -53,7 +54,7 @@ func (s *Service) Suggest(ctx context.Context, text string, limit int) ([]Sugges
 			continue
 		}
 		a := answers[0]
-		out = append(out, Suggestion{Kind: "answer", ID: a.ID, Title: q.Title, Verified: true, Snippet: truncate(a.Body, 160),
+		out = append(out, Suggestion{Kind: "answer", ID: a.ID, Title: q.Title, Verified: true, Snippet: truncate(markup.PlainText(a.Body), 160),
 			URL: fmt.Sprintf("/community/questions/%d?deflect=%s&answer=%d#answer-%d", q.ID, url.QueryEscape(text), a.ID, a.ID)})
 	}
 	arts, err := s.db.Articles(ctx, store.ArticleFilter{States: []string{socialdesk.ArticlePublished}, Words: words, Limit: 100})
@@ -62,7 +63,7 @@ func (s *Service) Suggest(ctx context.Context, text string, limit int) ([]Sugges
 	}
 	arts = slices.DeleteFunc(arts, func(a *socialdesk.Article) bool { return !Applies(a.Applies, me) })
 	for _, a := range rankByWords(arts, words, func(a *socialdesk.Article) string { return a.Title + " " + a.Body }, limit) {
-		out = append(out, Suggestion{Kind: "article", ID: a.ID, Title: a.Title, Snippet: truncate(a.Body, 160),
+		out = append(out, Suggestion{Kind: "article", ID: a.ID, Title: a.Title, Snippet: truncate(markup.PlainText(a.Body), 160),
 			URL: fmt.Sprintf("/kb/%d?deflect=%s", a.ID, url.QueryEscape(text))})
 	}
 	if len(out) > limit {
