@@ -3,6 +3,7 @@ package insight_test
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/socialdesk/socialdesk/internal/app"
+	"github.com/socialdesk/socialdesk/internal/apptest"
 	"github.com/socialdesk/socialdesk/internal/insight"
 	"github.com/socialdesk/socialdesk/internal/store"
 )
@@ -134,6 +136,14 @@ func TestSeededNumbers(t *testing.T) {
 	}
 	if status, _ := s.get(t, "agent", "/analytics?from=2026-13-01"); status != 422 {
 		t.Errorf("overview with a bad date: status %d, want 422", status)
+	}
+	// Four pages read the same tickets; the overview reads them once.
+	f, err := insight.ParseFilter(url.Values{"from": {"2026-03-02"}, "to": {"2026-03-08"}}, day0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reports, reads, err := insight.OverviewTicketReads(s.e.App.Insight, s.e.As("agent"), f); err != nil || reports != 7 || reads != 1 {
+		t.Errorf("the overview built %d reports with %d ticket reads (%v), want 7 reports and 1 read", reports, reads, err)
 	}
 }
 
@@ -271,4 +281,52 @@ func TestListeningWhenTableExists(t *testing.T) {
 	if got := cell(t, secs, "Listening volume and precision", "2026-03-03", "Posts"); got != "2" {
 		t.Errorf("posts on 2026-03-03 = %q, want 2", got)
 	}
+}
+
+// BenchmarkOverview builds the analytics overview over 10,000 tickets in
+// a month. "separate" builds each page's report on its own, as the
+// overview did when each of four pages read the tickets again; "shared"
+// is the overview, which reads them once for all pages.
+func BenchmarkOverview(b *testing.B) {
+	e := apptest.New(b)
+	ctx := context.Background()
+	db := e.App.DB.SQL()
+	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	const n = 10000
+	// One INSERT spreads the tickets over the month, with a few services,
+	// channels and priorities, through a recursive sequence.
+	if _, err := db.ExecContext(ctx, `WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < ?)
+		INSERT INTO tickets (type, seq, title, state, impact, urgency, priority, service, category, channel, requester_id, created_at, updated_at, response_due, responded_at)
+		SELECT 'incident', i, 'Problem ' || i, CASE WHEN i % 3 = 0 THEN 'resolved' ELSE 'open' END, 'low', 'low', 1 + i % 5,
+			CASE i % 4 WHEN 0 THEN 'VPN' WHEN 1 THEN 'Email' WHEN 2 THEN 'Printing' ELSE 'Laptop' END, 'General',
+			CASE i % 3 WHEN 0 THEN 'portal' WHEN 1 THEN 'email' ELSE 'slack' END, ?,
+			? + i * ?, ? + i * ?, ? + i * ? + 3600000000, ? + i * ? + 600000000 FROM seq`,
+		n, e.People["employee"].ID, start.UnixMicro(), 240000000, start.UnixMicro(), 240000000,
+		start.UnixMicro(), 240000000, start.UnixMicro(), 240000000); err != nil {
+		b.Fatal(err)
+	}
+	f, err := insight.ParseFilter(url.Values{"from": {"2026-03-01"}, "to": {"2026-03-31"}}, start)
+	if err != nil {
+		b.Fatal(err)
+	}
+	as := e.As("agent")
+	if r, err := e.App.Insight.Report(as, "sla", f); err != nil || !strings.HasPrefix(r.Summary, fmt.Sprint(n)+" tickets") {
+		b.Fatalf("the seeded month does not hold %d tickets: %v %+v", n, err, r)
+	}
+	b.Run("separate", func(b *testing.B) {
+		for b.Loop() {
+			for _, name := range []string{"problems", "channels", "sla", "deflection", "community", "searches", "listening"} {
+				if _, err := e.App.Insight.Report(as, name, f); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+	b.Run("shared", func(b *testing.B) {
+		for b.Loop() {
+			if reports, reads, err := insight.OverviewTicketReads(e.App.Insight, as, f); err != nil || reports != 7 || reads != 1 {
+				b.Fatalf("%d reports, %d reads: %v", reports, reads, err)
+			}
+		}
+	})
 }

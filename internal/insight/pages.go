@@ -15,7 +15,38 @@ import (
 type page struct {
 	Name  string
 	Title string
-	build func(s *Service, ctx context.Context, f Filter) (*Report, error)
+	build func(s *Service, ctx context.Context, f *input) (*Report, error)
+}
+
+// input is what the reports of one request read: the filter, and the
+// tickets it selects. Four reports use those tickets; the overview builds
+// them all, so the tickets are loaded once per input, not once per report.
+type input struct {
+	Filter
+	db      insightStore
+	tickets []store.InsightTicket
+	loaded  bool
+}
+
+// insightStore is the part of the store that input loads tickets from.
+type insightStore interface {
+	InsightTickets(ctx context.Context, f store.InsightFilter) ([]store.InsightTicket, error)
+}
+
+func newInput(db insightStore, f Filter) *input { return &input{Filter: f, db: db} }
+
+// Tickets returns the tickets created in the filter's range that match
+// its other fields, reading them from the store on the first call only.
+func (in *input) Tickets(ctx context.Context) ([]store.InsightTicket, error) {
+	if in.loaded {
+		return in.tickets, nil
+	}
+	ts, err := in.db.InsightTickets(ctx, in.store())
+	if err != nil {
+		return nil, err
+	}
+	in.tickets, in.loaded = ts, true
+	return ts, nil
 }
 
 // pages lists the analytics pages in the order of the navigation.
@@ -48,8 +79,8 @@ func labels(bs []Bucket) []string {
 
 // problems groups tickets by service and category, shows the trend of the
 // five biggest, and groups community questions by their first tag.
-func (s *Service) problems(ctx context.Context, f Filter) (*Report, error) {
-	ts, err := s.db.InsightTickets(ctx, f.store())
+func (s *Service) problems(ctx context.Context, f *input) (*Report, error) {
+	ts, err := f.Tickets(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -168,8 +199,8 @@ func (s *Service) problems(ctx context.Context, f Filter) (*Report, error) {
 }
 
 // channels shows how tickets arrived over time.
-func (s *Service) channels(ctx context.Context, f Filter) (*Report, error) {
-	ts, err := s.db.InsightTickets(ctx, f.store())
+func (s *Service) channels(ctx context.Context, f *input) (*Report, error) {
+	ts, err := f.Tickets(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -270,8 +301,8 @@ func (st *slaStats) row(label string) []string {
 
 // sla shows response and resolution compliance and times per group and
 // per priority.
-func (s *Service) sla(ctx context.Context, f Filter) (*Report, error) {
-	ts, err := s.db.InsightTickets(ctx, f.store())
+func (s *Service) sla(ctx context.Context, f *input) (*Report, error) {
+	ts, err := f.Tickets(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -320,8 +351,8 @@ func (s *Service) sla(ctx context.Context, f Filter) (*Report, error) {
 
 // deflection compares problems solved without a ticket (deflections and
 // searches marked solved) with tickets created.
-func (s *Service) deflection(ctx context.Context, f Filter) (*Report, error) {
-	ts, err := s.db.InsightTickets(ctx, f.store())
+func (s *Service) deflection(ctx context.Context, f *input) (*Report, error) {
+	ts, err := f.Tickets(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -365,7 +396,7 @@ func (s *Service) deflection(ctx context.Context, f Filter) (*Report, error) {
 
 // community shows time to first answer, the share of questions answered
 // and verified, and active helpers.
-func (s *Service) community(ctx context.Context, f Filter) (*Report, error) {
+func (s *Service) community(ctx context.Context, f *input) (*Report, error) {
 	qs, err := s.db.InsightQuestions(ctx, f.From, f.To, f.Site)
 	if err != nil {
 		return nil, err
@@ -422,7 +453,7 @@ func (s *Service) community(ctx context.Context, f Filter) (*Report, error) {
 
 // searches lists the searches that found nothing and those where nobody
 // opened a result.
-func (s *Service) searches(ctx context.Context, f Filter) (*Report, error) {
+func (s *Service) searches(ctx context.Context, f *input) (*Report, error) {
 	log, err := s.db.SearchLogBetween(ctx, f.From, f.To)
 	if err != nil {
 		return nil, err
@@ -469,7 +500,7 @@ func (s *Service) searches(ctx context.Context, f Filter) (*Report, error) {
 // listening feature's tables exist. Precision is the share of the posts
 // flagged as support requests that agents confirmed, among those they
 // judged.
-func (s *Service) listening(ctx context.Context, f Filter) (*Report, error) {
+func (s *Service) listening(ctx context.Context, f *input) (*Report, error) {
 	posts, ok, err := s.db.ListeningStats(ctx, f.From, f.To)
 	if err != nil {
 		return nil, err

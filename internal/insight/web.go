@@ -83,7 +83,24 @@ func (s *Service) Report(ctx context.Context, name string, f Filter) (*Report, e
 	if !ok {
 		return nil, socialdesk.Errorf(socialdesk.ENOTFOUND, "No such analytics page.")
 	}
-	return p.build(s, ctx, f)
+	return p.build(s, ctx, newInput(s.db, f))
+}
+
+// overview builds every page's report for one filter, in the order of
+// pages. The reports share one input, so they read the tickets once.
+func (s *Service) overview(ctx context.Context, in *input) ([]*Report, error) {
+	if err := socialdesk.Authorize(socialdesk.UserFromContext(ctx), socialdesk.ActAnalytics); err != nil {
+		return nil, err
+	}
+	out := make([]*Report, len(pages))
+	for i, p := range pages {
+		rep, err := p.build(s, ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = rep
+	}
+	return out, nil
 }
 
 // pageData is what the analytics template gets.
@@ -149,12 +166,13 @@ func (s *Service) index(w http.ResponseWriter, r *http.Request) {
 		s.web.Render(w, r, http.StatusUnprocessableEntity, "analytics", "Analytics", d)
 		return
 	}
+	reps, err := s.overview(r.Context(), newInput(s.db, d.Filter))
+	if err != nil {
+		s.web.RenderError(w, r, err)
+		return
+	}
 	for i, p := range pages {
-		rep, err := s.Report(r.Context(), p.Name, d.Filter)
-		if err != nil {
-			s.web.RenderError(w, r, err)
-			return
-		}
+		rep := reps[i]
 		c := card{Title: p.Title, Href: d.Links[i].Href, Summary: rep.Summary}
 		if rep.Empty != "" {
 			c.Summary = rep.Empty
