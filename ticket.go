@@ -254,6 +254,8 @@ type TicketFilter struct {
 	RequesterID int64
 	Channel     string
 	ParentID    int64
+	// ParentIDs selects tickets linked to any of these major incidents.
+	ParentIDs []int64
 	// AtRisk selects open tickets with an SLA warning or breach.
 	AtRisk bool
 	Query  string // matches title or number

@@ -32,15 +32,32 @@ func (s *Service) CurrentOutages(ctx context.Context) ([]*socialdesk.Ticket, err
 // MyReport returns the acting person's own ticket linked to the incident,
 // or nil when they have not reported it.
 func (s *Service) MyReport(ctx context.Context, incidentID int64) (*socialdesk.Ticket, error) {
+	mine, err := s.MyReports(ctx, []int64{incidentID})
+	return mine[incidentID], err
+}
+
+// MyReports returns the acting person's own tickets linked to each of the
+// incidents, by incident, in one query; an incident they have not
+// reported has no entry. Where they have several, the newest is kept.
+func (s *Service) MyReports(ctx context.Context, incidentIDs []int64) (map[int64]*socialdesk.Ticket, error) {
 	me := socialdesk.UserFromContext(ctx)
 	if err := socialdesk.Authorize(me, socialdesk.ActTicketCreate); err != nil {
 		return nil, err
 	}
-	ts, _, err := s.db.Tickets(ctx, socialdesk.TicketFilter{ParentID: incidentID, RequesterID: me.ID, Limit: 1, Sort: "created"})
-	if err != nil || len(ts) == 0 {
+	out := map[int64]*socialdesk.Ticket{}
+	if len(incidentIDs) == 0 {
+		return out, nil // no incidents: an empty filter would select all of their tickets
+	}
+	ts, _, err := s.db.Tickets(ctx, socialdesk.TicketFilter{ParentIDs: incidentIDs, RequesterID: me.ID, Limit: 1000, Sort: "created"})
+	if err != nil {
 		return nil, err
 	}
-	return ts[0], nil
+	for _, t := range ts {
+		if out[t.ParentID] == nil {
+			out[t.ParentID] = t
+		}
+	}
+	return out, nil
 }
 
 // MeToo records that the acting person is affected by an open major

@@ -57,6 +57,17 @@ func TestMeToo(t *testing.T) {
 			t.Errorf("%s still offers \"me too\" to someone who reported:\n%s", page, body)
 		}
 	}
+	// One lookup finds the person's reports of several incidents: this
+	// one only, and nothing for no incidents, though they have tickets.
+	if got, err := d.MyReports(e.As("employee"), []int64{inc.ID, inc.ID + 1000}); err != nil || len(got) != 1 || got[inc.ID] == nil || got[inc.ID].ID != mine.ID {
+		t.Errorf("MyReports = %v, %v; want only %s for %s", got, err, mine.Number(), inc.Number())
+	}
+	if got, err := d.MyReports(e.As("employee"), nil); err != nil || len(got) != 0 {
+		t.Errorf("MyReports of no incidents = %v, %v; want none", got, err)
+	}
+	if got, err := d.MyReports(e.As("employee2"), []int64{inc.ID}); err != nil || len(got) != 0 {
+		t.Errorf("MyReports of someone who did not report = %v, %v; want none", got, err)
+	}
 	// Pressed at once by another person: still one ticket for them.
 	var wg sync.WaitGroup
 	ids := make([]int64, 4)

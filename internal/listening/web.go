@@ -406,11 +406,13 @@ func (p *Pages) status(w http.ResponseWriter, r *http.Request) {
 	staff := socialdesk.Authorize(socialdesk.UserFromContext(r.Context()), socialdesk.ActStatusPost) == nil
 	// Each current incident says whether the viewer reported it, so the
 	// page offers "me too" only to the others.
-	mine := map[int64]*socialdesk.Ticket{}
-	for _, inc := range current {
-		if t, err := p.s.desk.MyReport(r.Context(), inc.Ticket.ID); err == nil && t != nil {
-			mine[inc.Ticket.ID] = t
-		}
+	ids := make([]int64, len(current))
+	for i, inc := range current {
+		ids[i] = inc.Ticket.ID
+	}
+	mine, err := p.s.desk.MyReports(r.Context(), ids)
+	if err != nil {
+		mine = nil // the page still shows the outages, with "me too" for each
 	}
 	p.web.Render(w, r, http.StatusOK, "status", "Status", map[string]any{"Current": current, "History": history, "Staff": staff,
 		"Mine": mine, "Flash": r.URL.Query().Get("flash")})

@@ -258,6 +258,13 @@ func ticketWhere(f socialdesk.TicketFilter) (string, []any) {
 	if f.ParentID != 0 {
 		add("parent_id = ?", f.ParentID)
 	}
+	if len(f.ParentIDs) > 0 {
+		vals := make([]any, len(f.ParentIDs))
+		for i, v := range f.ParentIDs {
+			vals[i] = v
+		}
+		in("parent_id", vals)
+	}
 	if f.AtRisk {
 		conds = append(conds, "state NOT IN ('resolved', 'closed') AND (sla_warned > 0 OR sla_breached > 0)")
 	}

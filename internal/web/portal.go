@@ -35,10 +35,17 @@ func (s *Server) outages(r *http.Request) []outage {
 	if err != nil {
 		s.log.Warn("could not list current outages", "err", err)
 	}
+	ids := make([]int64, len(ts))
+	for i, t := range ts {
+		ids[i] = t.ID
+	}
+	mine, err := s.desk.MyReports(r.Context(), ids)
+	if err != nil {
+		s.log.Warn("could not look up the viewer's outage reports", "err", err)
+	}
 	out := make([]outage, 0, len(ts))
 	for _, t := range ts {
-		mine, _ := s.desk.MyReport(r.Context(), t.ID)
-		out = append(out, outage{Ticket: t, Mine: mine})
+		out = append(out, outage{Ticket: t, Mine: mine[t.ID]})
 	}
 	return out
 }

@@ -168,17 +168,18 @@ func testTicketFilters(t *testing.T, db *store.DB) {
 	emp := mustPerson(t, db, "e@example.com", socialdesk.RoleEmployee)
 	other := mustPerson(t, db, "o@example.com", socialdesk.RoleEmployee)
 	agent := mustPerson(t, db, "ag@example.com", socialdesk.RoleAgent)
-	mk := func(title string, prio socialdesk.Priority, state socialdesk.State, assignee, requester int64, channel string, warned int) {
+	mk := func(title string, prio socialdesk.Priority, state socialdesk.State, assignee, requester int64, channel string, warned int, parent int64) int64 {
 		tk := newTicket(requester, title, prio)
-		tk.State, tk.AssigneeID, tk.Channel, tk.SLA.Warned = state, assignee, channel, warned
+		tk.State, tk.AssigneeID, tk.Channel, tk.SLA.Warned, tk.ParentID = state, assignee, channel, warned, parent
 		if err := db.CreateTicket(ctx, tk, nil, nil); err != nil {
 			t.Fatal(err)
 		}
+		return tk.ID
 	}
-	mk("vpn down", 1, socialdesk.StateNew, 0, emp.ID, "slack", 1)
-	mk("printer", 4, socialdesk.StateAssigned, agent.ID, emp.ID, "portal", 0)
-	mk("old one", 3, socialdesk.StateClosed, agent.ID, other.ID, "email", 1)
-	mk("laptop", 2, socialdesk.StateInProgress, agent.ID, other.ID, "portal", 0)
+	vpn := mk("vpn down", 1, socialdesk.StateNew, 0, emp.ID, "slack", 1, 0)
+	printer := mk("printer", 4, socialdesk.StateAssigned, agent.ID, emp.ID, "portal", 0, vpn)
+	mk("old one", 3, socialdesk.StateClosed, agent.ID, other.ID, "email", 1, printer)
+	mk("laptop", 2, socialdesk.StateInProgress, agent.ID, other.ID, "portal", 0, 0)
 	cases := []struct {
 		name string
 		f    socialdesk.TicketFilter
@@ -194,6 +195,9 @@ func testTicketFilters(t *testing.T, db *store.DB) {
 		{"at risk excludes closed", socialdesk.TicketFilter{AtRisk: true}, []string{"vpn down"}},
 		{"query text", socialdesk.TicketFilter{Query: "LAPTOP"}, []string{"laptop"}},
 		{"query number", socialdesk.TicketFilter{Query: "INC-000002"}, []string{"printer"}},
+		{"parent", socialdesk.TicketFilter{ParentID: vpn}, []string{"printer"}},
+		{"any of the parents", socialdesk.TicketFilter{ParentIDs: []int64{vpn, printer}}, []string{"old one", "printer"}},
+		{"parents and requester", socialdesk.TicketFilter{ParentIDs: []int64{vpn, printer}, RequesterID: other.ID}, []string{"old one"}},
 		{"limit", socialdesk.TicketFilter{Limit: 1}, []string{"vpn down"}},
 	}
 	for _, c := range cases {
