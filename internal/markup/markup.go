@@ -15,9 +15,14 @@ import (
 	"github.com/yuin/goldmark/text"
 )
 
+// markdown parses and renders for both Renderer and PlainText, so that
+// the HTML and the plain text of a body see the same markdown: CommonMark
+// with GitHub-flavoured tables, strikethrough and autolinks. goldmark is
+// safe for concurrent use.
+var markdown = goldmark.New(goldmark.WithExtensions(extension.GFM))
+
 // Renderer turns markdown into sanitised HTML. It is safe for concurrent use.
 type Renderer struct {
-	md     goldmark.Markdown
 	policy *bluemonday.Policy
 }
 
@@ -27,13 +32,13 @@ func New() *Renderer {
 	p := bluemonday.UGCPolicy()
 	p.RequireNoFollowOnLinks(true)
 	p.AddTargetBlankToFullyQualifiedLinks(true)
-	return &Renderer{md: goldmark.New(goldmark.WithExtensions(extension.GFM)), policy: p}
+	return &Renderer{policy: p}
 }
 
 // HTML renders markdown to sanitised HTML ready for a template.
 func (r *Renderer) HTML(src string) template.HTML {
 	var buf bytes.Buffer
-	if err := r.md.Convert([]byte(src), &buf); err != nil {
+	if err := markdown.Convert([]byte(src), &buf); err != nil {
 		return template.HTML(template.HTMLEscapeString(src))
 	}
 	return template.HTML(r.policy.SanitizeBytes(buf.Bytes()))
@@ -44,7 +49,7 @@ func (r *Renderer) HTML(src string) template.HTML {
 // what search indexes and shows as a snippet.
 func PlainText(src string) string {
 	source := []byte(src)
-	doc := plainParser.Parser().Parse(text.NewReader(source))
+	doc := markdown.Parser().Parse(text.NewReader(source))
 	var b strings.Builder
 	ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
@@ -78,7 +83,3 @@ func PlainText(src string) string {
 	})
 	return strings.TrimSpace(b.String())
 }
-
-// plainParser parses markdown for PlainText, with the same extensions as
-// the renderer.
-var plainParser = goldmark.New(goldmark.WithExtensions(extension.GFM))

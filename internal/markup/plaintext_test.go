@@ -1,6 +1,7 @@
 package markup_test
 
 import (
+	"sync"
 	"testing"
 
 	"github.com/socialdesk/socialdesk/internal/markup"
@@ -39,4 +40,30 @@ func BenchmarkPlainText(b *testing.B) {
 			_ = markup.PlainText(src)
 		}
 	})
+}
+
+// TestConcurrentUse: the renderer and PlainText share one parser, which
+// the web pages and the search index use from many goroutines at once.
+// Under the race detector this fails if the sharing is unsafe; without
+// it, it checks that concurrent calls still give the sequential results.
+func TestConcurrentUse(t *testing.T) {
+	src := "## Problem\n\nThe **VPN** drops; see <https://example.com/vpn>.\n\n| a | b |\n| - | - |\n| 1 | 2 |\n"
+	r := markup.New()
+	wantHTML, wantText := r.HTML(src), markup.PlainText(src)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 50 {
+				if got := r.HTML(src); got != wantHTML {
+					t.Errorf("concurrent HTML = %q, want %q", got, wantHTML)
+					return
+				}
+				if got := markup.PlainText(src); got != wantText {
+					t.Errorf("concurrent PlainText = %q, want %q", got, wantText)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
