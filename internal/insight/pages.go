@@ -21,6 +21,7 @@ type page struct {
 // input is what the reports of one request read: the filter, and the
 // tickets it selects. Four reports use those tickets; the overview builds
 // them all, so the tickets are loaded once per input, not once per report.
+// The reports share the slice, so they must not reorder or change it.
 type input struct {
 	Filter
 	db      insightStore
