@@ -120,3 +120,39 @@ func TestBrowserSLAForm(t *testing.T) {
 		t.Errorf("%d escalation rules, want 4 after removing one: %+v", len(p.Rules), p.Rules)
 	}
 }
+
+// TestBrowserBusyForm: a form that takes a while says so when it is sent,
+// in a status region, and a second press does not send it again. The test
+// keeps the page from navigating away, as a slow server would.
+func TestBrowserBusyForm(t *testing.T) {
+	e := apptest.New(t)
+	base := e.Server.URL
+	emp := browsertest.New(t)
+	browsertest.Login(t, emp, base, "employee@example.com", apptest.Password)
+	browsertest.Do(t, emp,
+		chromedp.Navigate(base+"/portal/new"),
+		chromedp.WaitVisible(chromedp.ID("title")),
+		chromedp.SendKeys(chromedp.ID("title"), "Printer on floor 3 is offline"),
+		chromedp.SendKeys(chromedp.ID("description"), "It shows offline for everyone."),
+	)
+	// Listeners on window run after the page's own: record whether each
+	// submit was let through, then stop the navigation.
+	const hold = `window.sent = []; window.addEventListener("submit", function (e) { window.sent.push(!e.defaultPrevented); e.preventDefault(); }); true`
+	if _, err := chromedp.Run(emp, chromedp.Evaluate[bool](hold)); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.Do(t, emp,
+		chromedp.Click(chromedp.CSS(`#newticket button[type=submit]`)),
+		chromedp.Click(chromedp.CSS(`#newticket button[type=submit]`)),
+	)
+	state, err := chromedp.Run(emp, chromedp.Evaluate[string](`JSON.stringify({sent: window.sent,
+		busy: document.getElementById("newticket").getAttribute("aria-busy"),
+		button: document.querySelector("#newticket button[type=submit]").getAttribute("aria-disabled"),
+		status: (document.querySelector("#newticket [role=status]") || {}).textContent})`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"sent":[true,false],"busy":"true","button":"true","status":"Sending your request…"}`; state != want {
+		t.Errorf("after two presses: %s, want %s (the first sent, the second held back)", state, want)
+	}
+}

@@ -1,5 +1,6 @@
 // socialdesk pages work without this script; it adds live updates, keyboard
-// shortcuts for the queue, and suggestions while a ticket is written.
+// shortcuts for the queue, suggestions while a ticket is written, and a
+// "working" message on forms that take a while.
 (function () {
   "use strict";
 
@@ -118,6 +119,45 @@
     });
   }
 
+  // Forms that take a while (training a model, uploading files) carry
+  // data-busy with what to say while the server works. On submit the
+  // message appears next to the button, in a status region that screen
+  // readers announce, and a second press does not send the form again.
+  // The button is marked aria-disabled rather than disabled, so that its
+  // own name and value still go with the form.
+  function busyForms() {
+    document.addEventListener("submit", function (e) {
+      var form = e.target;
+      if (!form.dataset || !form.dataset.busy || e.defaultPrevented) return;
+      if (form.dataset.sent) { e.preventDefault(); return; }
+      form.dataset.sent = "1";
+      form.setAttribute("aria-busy", "true");
+      var button = e.submitter || form.querySelector("button[type=submit], button:not([type])");
+      if (button) button.setAttribute("aria-disabled", "true");
+      var status = form.querySelector(".busy");
+      if (!status) {
+        status = document.createElement("p");
+        status.className = "busy hint";
+        status.setAttribute("role", "status");
+        form.appendChild(status);
+      }
+      status.textContent = form.dataset.busy;
+    });
+    // Coming back to a page from the browser's history shows it as it was
+    // left: send-able again.
+    window.addEventListener("pageshow", function (e) {
+      if (!e.persisted) return;
+      document.querySelectorAll("form[data-sent]").forEach(function (form) {
+        delete form.dataset.sent;
+        form.removeAttribute("aria-busy");
+        form.querySelectorAll("[aria-disabled]").forEach(function (b) { b.removeAttribute("aria-disabled"); });
+        var status = form.querySelector(".busy");
+        if (status) status.textContent = "";
+      });
+    });
+  }
+
+  busyForms();
   document.addEventListener("DOMContentLoaded", function () { live(); queueKeys(); suggest(); });
 })();
 
