@@ -205,6 +205,16 @@ func (db *DB) Tickets(ctx context.Context, f socialdesk.TicketFilter) ([]*social
 	return out, total, rows.Err()
 }
 
+// argsOf turns a filter's values into query arguments, one each, through
+// conv (for example a State into its string); idArgs does it for ids.
+func argsOf[T any](vals []T, conv func(T) any) []any {
+	out := make([]any, len(vals))
+	for i, v := range vals {
+		out[i] = conv(v)
+	}
+	return out
+}
+
 func ticketWhere(f socialdesk.TicketFilter) (string, []any) {
 	var conds []string
 	var args []any
@@ -213,28 +223,16 @@ func ticketWhere(f socialdesk.TicketFilter) (string, []any) {
 		args = append(args, vals...)
 	}
 	if len(f.IDs) > 0 {
-		vals := make([]any, len(f.IDs))
-		for i, v := range f.IDs {
-			vals[i] = v
-		}
-		in("id", vals)
+		in("id", idArgs(f.IDs))
 	}
 	if len(f.States) > 0 {
-		vals := make([]any, len(f.States))
-		for i, v := range f.States {
-			vals[i] = string(v)
-		}
-		in("state", vals)
+		in("state", argsOf(f.States, func(v socialdesk.State) any { return string(v) }))
 	}
 	if f.OpenOnly {
 		conds = append(conds, "state NOT IN ('resolved', 'closed')")
 	}
 	if len(f.Priorities) > 0 {
-		vals := make([]any, len(f.Priorities))
-		for i, v := range f.Priorities {
-			vals[i] = int(v)
-		}
-		in("priority", vals)
+		in("priority", argsOf(f.Priorities, func(v socialdesk.Priority) any { return int(v) }))
 	}
 	add := func(cond string, v any) {
 		conds = append(conds, cond)
@@ -259,11 +257,7 @@ func ticketWhere(f socialdesk.TicketFilter) (string, []any) {
 		add("parent_id = ?", f.ParentID)
 	}
 	if len(f.ParentIDs) > 0 {
-		vals := make([]any, len(f.ParentIDs))
-		for i, v := range f.ParentIDs {
-			vals[i] = v
-		}
-		in("parent_id", vals)
+		in("parent_id", idArgs(f.ParentIDs))
 	}
 	if f.AtRisk {
 		conds = append(conds, "state NOT IN ('resolved', 'closed') AND (sla_warned > 0 OR sla_breached > 0)")
