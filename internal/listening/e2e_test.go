@@ -243,6 +243,11 @@ func TestBurstOpensMajorIncident(t *testing.T) {
 	if err != nil || len(res.Items) == 0 || res.Items[0].ID != fmt.Sprint(inc.ID) {
 		t.Errorf("status search = %+v, %v", res.Items, err)
 	}
+	// A restarted node indexes the same status post from the store.
+	docs, err := l.StatusDocs(t.Context())
+	if err != nil || len(docs) != 1 || docs[0].ID != fmt.Sprint(inc.ID) || !strings.Contains(docs[0].Body, "concentrator") {
+		t.Errorf("status documents at start-up = %+v, %v; want the incident with its updates", docs, err)
+	}
 	// Opening that result leads to the incident on the status page.
 	if _, loc, _ := e.NewSession(t, "employee").Do("GET", fmt.Sprintf("/search/open?type=status&id=%d", inc.ID), nil); loc != fmt.Sprintf("/status#incident-%d", inc.ID) {
 		t.Errorf("a status search result opens %q, want the incident on the status page", loc)

@@ -30,16 +30,22 @@ func (s *Service) Incidents(ctx context.Context, limit int) (current, history []
 	if err != nil {
 		return nil, nil, err
 	}
+	// Everyone opens this page during an outage: the updates and the
+	// report counts of all incidents are read in one query each.
+	ids := make([]int64, len(ts))
+	for i, t := range ts {
+		ids[i] = t.ID
+	}
+	ups, err := s.db.StatusUpdatesOf(ctx, ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	counts, err := s.db.ReportCounts(ctx, ids)
+	if err != nil {
+		return nil, nil, err
+	}
 	for _, t := range ts {
-		ups, err := s.db.StatusUpdates(ctx, t.ID)
-		if err != nil {
-			return nil, nil, err
-		}
-		_, n, err := s.db.Tickets(ctx, socialdesk.TicketFilter{ParentID: t.ID, Limit: 1})
-		if err != nil {
-			return nil, nil, err
-		}
-		inc := Incident{Ticket: t, Updates: ups, Reports: n, Resolved: !t.State.Open()}
+		inc := Incident{Ticket: t, Updates: ups[t.ID], Reports: counts[t.ID], Resolved: !t.State.Open()}
 		if inc.Resolved {
 			history = append(history, inc)
 		} else {
@@ -132,10 +138,18 @@ func (s *Service) StatusDocs(ctx context.Context) ([]search.Doc, error) {
 	if err != nil {
 		return nil, err
 	}
+	ids := make([]int64, len(ts))
+	for i, t := range ts {
+		ids[i] = t.ID
+	}
+	all, err := s.db.StatusUpdatesOf(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
 	var docs []search.Doc
 	for _, t := range ts {
-		ups, err := s.db.StatusUpdates(ctx, t.ID)
-		if err != nil || len(ups) == 0 {
+		ups := all[t.ID]
+		if len(ups) == 0 {
 			continue
 		}
 		var body []string

@@ -359,11 +359,32 @@ func (db *DB) AddStatusUpdate(ctx context.Context, u StatusUpdate) (int64, error
 
 // StatusUpdates lists the updates of a ticket (0 for all), oldest first.
 func (db *DB) StatusUpdates(ctx context.Context, ticketID int64) ([]StatusUpdate, error) {
-	q, args := `SELECT id, ticket_id, author_id, body, resolved, created_at FROM status_updates ORDER BY id`, []any{}
-	if ticketID != 0 {
-		q, args = `SELECT id, ticket_id, author_id, body, resolved, created_at FROM status_updates WHERE ticket_id = ? ORDER BY id`, []any{ticketID}
+	if ticketID == 0 {
+		return db.statusUpdates(ctx, "")
 	}
-	rows, err := db.query(ctx, db.db, q, args...)
+	return db.statusUpdates(ctx, " WHERE ticket_id = ?", ticketID)
+}
+
+// StatusUpdatesOf lists the updates of each of the tickets, oldest first,
+// by ticket, in one query; a ticket without updates has no entry.
+func (db *DB) StatusUpdatesOf(ctx context.Context, ticketIDs []int64) (map[int64][]StatusUpdate, error) {
+	out := map[int64][]StatusUpdate{}
+	if len(ticketIDs) == 0 {
+		return out, nil
+	}
+	ups, err := db.statusUpdates(ctx, " WHERE ticket_id IN ("+placeholders(len(ticketIDs))+")", idArgs(ticketIDs)...)
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range ups {
+		out[u.TicketID] = append(out[u.TicketID], u)
+	}
+	return out, nil
+}
+
+// statusUpdates lists the status updates that match where, oldest first.
+func (db *DB) statusUpdates(ctx context.Context, where string, args ...any) ([]StatusUpdate, error) {
+	rows, err := db.query(ctx, db.db, `SELECT id, ticket_id, author_id, body, resolved, created_at FROM status_updates`+where+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -378,6 +399,30 @@ func (db *DB) StatusUpdates(ctx context.Context, ticketID int64) ([]StatusUpdate
 		}
 		u.Resolved, u.CreatedAt = res != 0, fromMicros(at)
 		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// ReportCounts counts the tickets linked to each of the major incidents,
+// in one query; an incident without reports has no entry.
+func (db *DB) ReportCounts(ctx context.Context, incidentIDs []int64) (map[int64]int, error) {
+	out := map[int64]int{}
+	if len(incidentIDs) == 0 {
+		return out, nil
+	}
+	rows, err := db.query(ctx, db.db, `SELECT parent_id, COUNT(*) FROM tickets WHERE parent_id IN (`+
+		placeholders(len(incidentIDs))+`) GROUP BY parent_id`, idArgs(incidentIDs)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, err
+		}
+		out[id] = n
 	}
 	return out, rows.Err()
 }

@@ -114,4 +114,32 @@ func testListening(t *testing.T, db *store.DB) {
 	if err != nil || len(majors) != 1 || majors[0].ID != tk.ID {
 		t.Fatalf("majors = %+v, %v", majors, err)
 	}
+	// The status page reads every incident's updates and report count in
+	// one query each.
+	quiet := newTicket(req.ID, "Printer outage", 2)
+	quiet.Major = true
+	if err := db.CreateTicket(ctx, quiet, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		child := newTicket(req.ID, "me too", 3)
+		child.ParentID = tk.ID
+		if err := db.CreateTicket(ctx, child, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	of, err := db.StatusUpdatesOf(ctx, []int64{tk.ID, quiet.ID})
+	if err != nil || len(of) != 1 || len(of[tk.ID]) != 2 || of[tk.ID][0].Body != "Investigating" || !of[tk.ID][1].Resolved {
+		t.Fatalf("updates of both = %+v, %v; want the two of %s only", of, err, tk.Title)
+	}
+	if of, err := db.StatusUpdatesOf(ctx, nil); err != nil || len(of) != 0 {
+		t.Fatalf("updates of none = %+v, %v", of, err)
+	}
+	counts, err := db.ReportCounts(ctx, []int64{tk.ID, quiet.ID})
+	if err != nil || len(counts) != 1 || counts[tk.ID] != 2 {
+		t.Fatalf("report counts = %v, %v; want 2 for %s only", counts, err, tk.Title)
+	}
+	if counts, err := db.ReportCounts(ctx, nil); err != nil || len(counts) != 0 {
+		t.Fatalf("report counts of none = %v, %v", counts, err)
+	}
 }
