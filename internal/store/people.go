@@ -158,10 +158,31 @@ func (db *DB) People(ctx context.Context, role socialdesk.Role) ([]*socialdesk.P
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	for _, p := range out {
-		if err := db.loadGroups(ctx, p); err != nil {
+	// Everyone's groups in one query, not one per person: the queue page
+	// lists people on every load.
+	q, args = `SELECT person_id, group_id FROM group_members`, nil
+	if role != "" {
+		q += ` WHERE person_id IN (SELECT id FROM people WHERE role = ?)`
+		args = append(args, string(role))
+	}
+	rows, err = db.query(ctx, db.db, q+` ORDER BY person_id, group_id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	groups := map[int64][]int64{}
+	for rows.Next() {
+		var person, group int64
+		if err := rows.Scan(&person, &group); err != nil {
 			return nil, err
 		}
+		groups[person] = append(groups[person], group)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, p := range out {
+		p.GroupIDs = groups[p.ID]
 	}
 	return out, nil
 }

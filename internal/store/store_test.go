@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/socialdesk/socialdesk"
 	"github.com/socialdesk/socialdesk/internal/store"
 	"github.com/socialdesk/socialdesk/internal/store/storetest"
 )
@@ -84,4 +85,36 @@ func TestPostgresContract(t *testing.T) {
 		t.Cleanup(func() { db.Close() })
 		return db
 	})
+}
+
+// BenchmarkPeople lists 2,000 people, each in one of four groups, on
+// SQLite: what the queue page and the ticket page read on every load to
+// name requesters and offer assignees.
+func BenchmarkPeople(b *testing.B) {
+	ctx := context.Background()
+	db, err := store.OpenSQLite(ctx, b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	var groups []int64
+	for i := range 4 {
+		g := &socialdesk.Group{Name: fmt.Sprint("Group ", i)}
+		if err := db.CreateGroup(ctx, g); err != nil {
+			b.Fatal(err)
+		}
+		groups = append(groups, g.ID)
+	}
+	for i := range 2000 {
+		p := &socialdesk.Person{Email: fmt.Sprintf("p%d@example.com", i), Name: fmt.Sprint("Person ", i), Role: socialdesk.RoleEmployee, GroupIDs: []int64{groups[i%4]}}
+		if err := db.CreatePerson(ctx, p); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for b.Loop() {
+		ps, err := db.People(ctx, "")
+		if err != nil || len(ps) != 2000 || len(ps[0].GroupIDs) != 1 {
+			b.Fatalf("%d people: %v", len(ps), err)
+		}
+	}
 }

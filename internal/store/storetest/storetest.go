@@ -119,6 +119,35 @@ func testPeople(t *testing.T, db *store.DB) {
 	if len(members) != 0 {
 		t.Fatalf("members after removal = %v", members)
 	}
+	// Listing people gives each their own groups, with or without a role.
+	g2 := &socialdesk.Group{Name: "Desktop"}
+	if err := db.CreateGroup(ctx, g2); err != nil {
+		t.Fatal(err)
+	}
+	bo := &socialdesk.Person{Email: "bo@example.com", Name: "Bo", Role: socialdesk.RoleAgent, GroupIDs: []int64{g2.ID, g.ID}}
+	cy := &socialdesk.Person{Email: "cy@example.com", Name: "Cy", Role: socialdesk.RoleEmployee, GroupIDs: []int64{g2.ID}}
+	for _, x := range []*socialdesk.Person{bo, cy} {
+		if err := db.CreatePerson(ctx, x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, role := range []socialdesk.Role{"", socialdesk.RoleAgent} {
+		people, err := db.People(ctx, role)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byName := map[string]string{}
+		for _, x := range people {
+			byName[x.Name] = fmt.Sprint(x.GroupIDs)
+		}
+		want := map[string]string{"Ana": "[]", "Bo": fmt.Sprint([]int64{min(g.ID, g2.ID), max(g.ID, g2.ID)}), "Cy": fmt.Sprint([]int64{g2.ID}), "Anonymous": "[]"}
+		if role != "" {
+			want = map[string]string{"Ana": "[]", "Bo": want["Bo"]}
+		}
+		if fmt.Sprint(byName) != fmt.Sprint(want) {
+			t.Errorf("people (role %q) with groups = %v, want %v", role, byName, want)
+		}
+	}
 }
 
 func testIdentities(t *testing.T, db *store.DB) {
