@@ -1,11 +1,13 @@
 package desk
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"slices"
 	"strings"
 	"time"
 
@@ -209,6 +211,47 @@ func (s *Service) People(ctx context.Context, role socialdesk.Role) ([]*socialde
 		return nil, err
 	}
 	return s.db.People(ctx, role)
+}
+
+// Staff lists the agents, knowledge managers and administrators, ordered
+// by name: the people work can be assigned to.
+func (s *Service) Staff(ctx context.Context) ([]*socialdesk.Person, error) {
+	if err := socialdesk.Authorize(socialdesk.UserFromContext(ctx), socialdesk.ActPeopleView); err != nil {
+		return nil, err
+	}
+	var out []*socialdesk.Person
+	for _, role := range []socialdesk.Role{socialdesk.RoleAgent, socialdesk.RoleKnowledgeManager, socialdesk.RoleAdmin} {
+		ps, err := s.db.People(ctx, role)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ps...)
+	}
+	slices.SortStableFunc(out, func(a, b *socialdesk.Person) int {
+		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
+	})
+	return out, nil
+}
+
+// Names returns the people with the ids, by id, to name them on a page:
+// the authors of a ticket's messages, its requester, the actors of its
+// history. Staff get each whole record; anyone else signed in gets id,
+// name and role only, what the community pages show of everyone.
+func (s *Service) Names(ctx context.Context, ids []int64) (map[int64]*socialdesk.Person, error) {
+	actor := socialdesk.UserFromContext(ctx)
+	if actor == nil {
+		return nil, socialdesk.Errorf(socialdesk.EUNAUTHORIZED, "Sign in to continue.")
+	}
+	people, err := s.db.PeopleByIDs(ctx, ids)
+	if err != nil || socialdesk.Authorize(actor, socialdesk.ActPeopleView) == nil {
+		return people, err
+	}
+	for id, p := range people {
+		if id != actor.ID {
+			people[id] = &socialdesk.Person{ID: p.ID, Name: p.Name, Role: p.Role}
+		}
+	}
+	return people, nil
 }
 
 // Person returns a person: oneself, or anyone for staff.

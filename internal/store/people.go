@@ -101,20 +101,7 @@ func (db *DB) SetPassword(ctx context.Context, id int64, hash string) error {
 }
 
 func (db *DB) loadGroups(ctx context.Context, p *socialdesk.Person) error {
-	rows, err := db.query(ctx, db.db, `SELECT group_id FROM group_members WHERE person_id = ? ORDER BY group_id`, p.ID)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	p.GroupIDs = nil
-	for rows.Next() {
-		var g int64
-		if err := rows.Scan(&g); err != nil {
-			return err
-		}
-		p.GroupIDs = append(p.GroupIDs, g)
-	}
-	return rows.Err()
+	return db.attachGroups(ctx, []*socialdesk.Person{p}, ` WHERE person_id = ?`, p.ID)
 }
 
 // Person returns the person with the id, or ENOTFOUND.
@@ -160,31 +147,70 @@ func (db *DB) People(ctx context.Context, role socialdesk.Role) ([]*socialdesk.P
 	}
 	// Everyone's groups in one query, not one per person: the queue page
 	// lists people on every load.
-	q, args = `SELECT person_id, group_id FROM group_members`, nil
+	where, args := "", []any(nil)
 	if role != "" {
-		q += ` WHERE person_id IN (SELECT id FROM people WHERE role = ?)`
-		args = append(args, string(role))
+		where, args = ` WHERE person_id IN (SELECT id FROM people WHERE role = ?)`, []any{string(role)}
 	}
-	rows, err = db.query(ctx, db.db, q+` ORDER BY person_id, group_id`, args...)
+	if err := db.attachGroups(ctx, out, where, args...); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// PeopleByIDs returns the people with the ids, by id, in two queries (the
+// people, then their groups); ids that name nobody have no entry.
+func (db *DB) PeopleByIDs(ctx context.Context, ids []int64) (map[int64]*socialdesk.Person, error) {
+	out := map[int64]*socialdesk.Person{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	in := ` IN (` + placeholders(len(ids)) + `)`
+	rows, err := db.query(ctx, db.db, `SELECT `+personColumns+` FROM people WHERE id`+in, idArgs(ids)...)
 	if err != nil {
 		return nil, err
+	}
+	defer rows.Close()
+	var list []*socialdesk.Person
+	for rows.Next() {
+		p, err := scanPerson(rows)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, p)
+		out[p.ID] = p
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := db.attachGroups(ctx, list, ` WHERE person_id`+in, idArgs(ids)...); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// attachGroups sets the groups of people from one query over the group
+// memberships that match where, which must cover all of them.
+func (db *DB) attachGroups(ctx context.Context, people []*socialdesk.Person, where string, args ...any) error {
+	rows, err := db.query(ctx, db.db, `SELECT person_id, group_id FROM group_members`+where+` ORDER BY person_id, group_id`, args...)
+	if err != nil {
+		return err
 	}
 	defer rows.Close()
 	groups := map[int64][]int64{}
 	for rows.Next() {
 		var person, group int64
 		if err := rows.Scan(&person, &group); err != nil {
-			return nil, err
+			return err
 		}
 		groups[person] = append(groups[person], group)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return err
 	}
-	for _, p := range out {
+	for _, p := range people {
 		p.GroupIDs = groups[p.ID]
 	}
-	return out, nil
+	return nil
 }
 
 // AddIdentity links a channel account to a person. Linking the same account

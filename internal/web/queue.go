@@ -1,8 +1,11 @@
 package web
 
 import (
+	"context"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -121,15 +124,35 @@ func (s *Server) loadNames(r *http.Request) names {
 			n.groups[g.ID] = g.Name
 		}
 	}
-	if ps, err := s.desk.People(ctx, ""); err == nil {
+	// Staff only: they are the assignees a list shows and offers. Pages
+	// that name other people add them with addNames.
+	if ps, err := s.desk.Staff(ctx); err == nil {
 		for _, p := range ps {
 			n.people[p.ID] = p
-			if p.Role.IsStaff() {
-				n.agents = append(n.agents, p)
-			}
 		}
+		n.agents = ps
 	}
 	return n
+}
+
+// addNames adds the people with the ids that n does not know yet, in one
+// lookup. A failure leaves them unnamed.
+func (s *Server) addNames(ctx context.Context, n names, ids ...int64) {
+	var missing []int64
+	for _, id := range ids {
+		if _, ok := n.people[id]; !ok && id != 0 && !slices.Contains(missing, id) {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) == 0 {
+		return
+	}
+	people, err := s.desk.Names(ctx, missing)
+	if err != nil {
+		s.log.Warn("could not look up names", "err", err)
+		return
+	}
+	maps.Copy(n.people, people)
 }
 
 func (n names) person(id int64) string {

@@ -38,14 +38,7 @@ func (s *Server) renderTicket(w http.ResponseWriter, r *http.Request, t *sociald
 		return
 	}
 	n := s.loadNames(r)
-	if _, ok := n.people[t.RequesterID]; !ok {
-		if p, err := s.desk.Person(ctx, t.RequesterID); err == nil {
-			n.people[p.ID] = p
-		}
-	}
-	if _, ok := n.people[me.ID]; !ok {
-		n.people[me.ID] = me
-	}
+	n.people[me.ID] = me
 	var history []socialdesk.Event
 	var children []*socialdesk.Ticket
 	var parent, outage *socialdesk.Ticket
@@ -62,6 +55,16 @@ func (s *Server) renderTicket(w http.ResponseWriter, r *http.Request, t *sociald
 			outage = p
 		}
 	}
+	// Everyone the page names, in one lookup: the requester, the assignee,
+	// the authors of messages and the actors of the history.
+	ids := []int64{t.RequesterID, t.AssigneeID}
+	for _, m := range msgs {
+		ids = append(ids, m.AuthorID)
+	}
+	for _, ev := range history {
+		ids = append(ids, ev.ActorID)
+	}
+	s.addNames(ctx, n, ids...)
 	resp, reso := s.desk.SLAPolicy().SLAView(t, s.desk.Now())
 	type msgView struct {
 		M      *socialdesk.Message

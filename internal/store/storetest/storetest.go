@@ -148,6 +148,13 @@ func testPeople(t *testing.T, db *store.DB) {
 			t.Errorf("people (role %q) with groups = %v, want %v", role, byName, want)
 		}
 	}
+	byID, err := db.PeopleByIDs(ctx, []int64{bo.ID, cy.ID, 99999})
+	if err != nil || len(byID) != 2 || byID[bo.ID].Name != "Bo" || len(byID[bo.ID].GroupIDs) != 2 || fmt.Sprint(byID[cy.ID].GroupIDs) != fmt.Sprint([]int64{g2.ID}) {
+		t.Errorf("PeopleByIDs = %v, %v; want Bo with two groups and Cy with one", byID, err)
+	}
+	if none, err := db.PeopleByIDs(ctx, nil); err != nil || len(none) != 0 {
+		t.Errorf("PeopleByIDs of none = %v, %v", none, err)
+	}
 }
 
 func testIdentities(t *testing.T, db *store.DB) {
