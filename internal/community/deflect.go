@@ -43,12 +43,24 @@ func (s *Service) Suggest(ctx context.Context, text string, limit int) ([]Sugges
 		return nil, err
 	}
 	qs = rankByWords(qs, words, func(q *socialdesk.Question) string { return q.Title + " " + q.Body }, 20)
-	var out []Suggestion
-	for _, q := range qs {
-		answers, err := s.db.Answers(ctx, store.AnswerFilter{QuestionID: q.ID, Status: socialdesk.ContentVisible, VerifiedOnly: true})
+	// The verified answers of all the questions in one query.
+	ids := make([]int64, len(qs))
+	for i, q := range qs {
+		ids[i] = q.ID
+	}
+	byQuestion := map[int64][]*socialdesk.Answer{}
+	if len(ids) > 0 {
+		all, err := s.db.Answers(ctx, store.AnswerFilter{QuestionIDs: ids, Status: socialdesk.ContentVisible, VerifiedOnly: true, Limit: 1000})
 		if err != nil {
 			return nil, err
 		}
+		for _, a := range all {
+			byQuestion[a.QuestionID] = append(byQuestion[a.QuestionID], a)
+		}
+	}
+	var out []Suggestion
+	for _, q := range qs {
+		answers := byQuestion[q.ID]
 		RankAnswers(answers, now)
 		if len(answers) == 0 || !answers[0].Verified(now) || !s.canSee(me, answers[0]) {
 			continue

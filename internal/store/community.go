@@ -206,6 +206,8 @@ func (db *DB) Answer(ctx context.Context, id int64) (*socialdesk.Answer, error) 
 // AnswerFilter selects answers.
 type AnswerFilter struct {
 	QuestionID int64
+	// QuestionIDs selects the answers to any of these questions.
+	QuestionIDs []int64
 	AuthorID   int64
 	Status     string
 	// VerifiedOnly keeps answers with a verification mark (expiry is the
@@ -221,6 +223,9 @@ func (db *DB) Answers(ctx context.Context, f AnswerFilter) ([]*socialdesk.Answer
 	var args []any
 	if f.QuestionID != 0 {
 		where, args = append(where, `a.question_id = ?`), append(args, f.QuestionID)
+	}
+	if len(f.QuestionIDs) > 0 {
+		where, args = append(where, `a.question_id IN (`+placeholders(len(f.QuestionIDs))+`)`), append(args, idArgs(f.QuestionIDs)...)
 	}
 	if f.AuthorID != 0 {
 		where, args = append(where, `a.author_id = ?`), append(args, f.AuthorID)

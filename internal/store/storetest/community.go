@@ -74,6 +74,16 @@ func testCommunityQA(t *testing.T, db *store.DB) {
 	if l, _ := db.Answers(ctx, store.AnswerFilter{VerifiedOnly: true}); len(l) != 1 || l[0].ID != b.ID {
 		t.Fatalf("verified only: %v", l)
 	}
+	third := &socialdesk.Answer{QuestionID: other.ID, AuthorID: helper.ID, Body: "Open the tray", CreatedAt: now}
+	if err := db.CreateAnswer(ctx, third); err != nil {
+		t.Fatal(err)
+	}
+	if l, _ := db.Answers(ctx, store.AnswerFilter{QuestionIDs: []int64{q.ID, other.ID}}); len(l) != 3 || l[0].ID != a.ID || l[2].ID != third.ID {
+		t.Fatalf("answers of both questions: %v", l)
+	}
+	if l, _ := db.Answers(ctx, store.AnswerFilter{QuestionIDs: []int64{q.ID, other.ID}, VerifiedOnly: true}); len(l) != 1 || l[0].ID != b.ID {
+		t.Fatalf("verified answers of both questions: %v", l)
+	}
 	if gq, _ := db.Question(ctx, q.ID); gq.Score != 1 || gq.AnswerCount != 2 {
 		t.Fatalf("question score %d answers %d", gq.Score, gq.AnswerCount)
 	}
