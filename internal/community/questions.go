@@ -105,11 +105,17 @@ func (s *Service) Question(ctx context.Context, id int64) (*QuestionPage, error)
 	if page.Comments["question"], err = s.db.Comments(ctx, "question", id); err != nil {
 		return nil, err
 	}
+	// The comments on all answers in one query.
+	ids := make([]int64, len(page.Answers))
+	for i, a := range page.Answers {
+		ids[i] = a.ID
+	}
+	byAnswer, err := s.db.CommentsOn(ctx, "answer", ids)
+	if err != nil {
+		return nil, err
+	}
 	for _, a := range page.Answers {
-		key := fmt.Sprintf("answer:%d", a.ID)
-		if page.Comments[key], err = s.db.Comments(ctx, "answer", a.ID); err != nil {
-			return nil, err
-		}
+		page.Comments[fmt.Sprintf("answer:%d", a.ID)] = byAnswer[a.ID]
 	}
 	if q.DuplicateOf != 0 {
 		page.Original, _ = s.db.Question(ctx, q.DuplicateOf)

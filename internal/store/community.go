@@ -208,8 +208,8 @@ type AnswerFilter struct {
 	QuestionID int64
 	// QuestionIDs selects the answers to any of these questions.
 	QuestionIDs []int64
-	AuthorID   int64
-	Status     string
+	AuthorID    int64
+	Status      string
 	// VerifiedOnly keeps answers with a verification mark (expiry is the
 	// service's business).
 	VerifiedOnly bool
@@ -365,7 +365,30 @@ func (db *DB) AddComment(ctx context.Context, c *socialdesk.Comment) error {
 
 // Comments lists the comments on a question or answer, oldest first.
 func (db *DB) Comments(ctx context.Context, kind string, id int64) ([]socialdesk.Comment, error) {
-	rows, err := db.query(ctx, db.db, `SELECT id, target_kind, target_id, author_id, body, created_at FROM comments WHERE target_kind = ? AND target_id = ? ORDER BY id`, kind, id)
+	return db.comments(ctx, ` WHERE target_kind = ? AND target_id = ?`, kind, id)
+}
+
+// CommentsOn lists the comments on each of the questions or answers (kind
+// "question" or "answer"), oldest first, by id, in one query; one without
+// comments has no entry.
+func (db *DB) CommentsOn(ctx context.Context, kind string, ids []int64) (map[int64][]socialdesk.Comment, error) {
+	out := map[int64][]socialdesk.Comment{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	list, err := db.comments(ctx, ` WHERE target_kind = ? AND target_id IN (`+placeholders(len(ids))+`)`, append([]any{kind}, idArgs(ids)...)...)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range list {
+		out[c.TargetID] = append(out[c.TargetID], c)
+	}
+	return out, nil
+}
+
+// comments lists the comments that match where, oldest first.
+func (db *DB) comments(ctx context.Context, where string, args ...any) ([]socialdesk.Comment, error) {
+	rows, err := db.query(ctx, db.db, `SELECT id, target_kind, target_id, author_id, body, created_at FROM comments`+where+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -121,6 +121,20 @@ func testCommunityQA(t *testing.T, db *store.DB) {
 	if l, _ := db.Comments(ctx, "answer", a.ID); len(l) != 1 || l[0].Body != "thanks" {
 		t.Fatalf("comments: %v", l)
 	}
+	on := &socialdesk.Comment{TargetKind: "answer", TargetID: b.ID, AuthorID: asker.ID, Body: "which version?", CreatedAt: now}
+	onQuestion := &socialdesk.Comment{TargetKind: "question", TargetID: a.ID, AuthorID: asker.ID, Body: "same id, other kind", CreatedAt: now}
+	for _, x := range []*socialdesk.Comment{on, onQuestion} {
+		if err := db.AddComment(ctx, x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	byAnswer, err := db.CommentsOn(ctx, "answer", []int64{a.ID, b.ID, third.ID})
+	if err != nil || len(byAnswer) != 2 || len(byAnswer[a.ID]) != 1 || byAnswer[a.ID][0].Body != "thanks" || byAnswer[b.ID][0].Body != "which version?" {
+		t.Fatalf("comments on three answers: %v, %v", byAnswer, err)
+	}
+	if none, err := db.CommentsOn(ctx, "answer", nil); err != nil || len(none) != 0 {
+		t.Fatalf("comments on no answers: %v, %v", none, err)
+	}
 	if err := db.AddDeflection(ctx, &socialdesk.Deflection{PersonID: asker.ID, TargetKind: "answer", TargetID: b.ID, Query: "vpn", CreatedAt: now}); err != nil {
 		t.Fatal(err)
 	}
