@@ -29,6 +29,15 @@ func (s *Service) CurrentOutages(ctx context.Context) ([]*socialdesk.Ticket, err
 	return open, nil
 }
 
+// ReportCounts counts the reports linked to each of the major incidents,
+// for staff, in one query; an incident without reports has no entry.
+func (s *Service) ReportCounts(ctx context.Context, incidentIDs []int64) (map[int64]int, error) {
+	if err := socialdesk.Authorize(socialdesk.UserFromContext(ctx), socialdesk.ActTicketNote); err != nil {
+		return nil, err
+	}
+	return s.db.ReportCounts(ctx, incidentIDs)
+}
+
 // MyReport returns the acting person's own ticket linked to the incident,
 // or nil when they have not reported it.
 func (s *Service) MyReport(ctx context.Context, incidentID int64) (*socialdesk.Ticket, error) {

@@ -174,14 +174,19 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request) {
 	pol, now := s.desk.SLAPolicy(), s.desk.Now()
 	rows := make([]queueRow, 0, len(tickets))
 	parents := map[int64]*socialdesk.Ticket{}
+	var majors []int64
+	for _, t := range tickets {
+		if t.Major {
+			majors = append(majors, t.ID)
+		}
+	}
+	reports, err := s.desk.ReportCounts(r.Context(), majors)
+	if err != nil {
+		s.log.Warn("could not count the reports of major incidents", "err", err)
+	}
 	for _, t := range tickets {
 		resp, reso := pol.SLAView(t, now)
-		row := queueRow{T: t, Assignee: n.person(t.AssigneeID), Group: n.groups[t.GroupID], Response: resp, Resolution: reso}
-		if t.Major {
-			if _, reports, err := s.desk.Tickets(r.Context(), socialdesk.TicketFilter{ParentID: t.ID, Limit: 1}); err == nil {
-				row.Reports = reports
-			}
-		}
+		row := queueRow{T: t, Assignee: n.person(t.AssigneeID), Group: n.groups[t.GroupID], Response: resp, Resolution: reso, Reports: reports[t.ID]}
 		if t.ParentID != 0 {
 			if _, ok := parents[t.ParentID]; !ok {
 				parents[t.ParentID], _ = s.desk.Ticket(r.Context(), t.ParentID)
