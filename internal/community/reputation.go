@@ -100,10 +100,18 @@ func (s *Service) Experts(ctx context.Context, query string) ([]Expert, error) {
 	if err != nil {
 		return nil, err
 	}
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.PersonID
+	}
+	people, err := s.db.PeopleByIDs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
 	var out []Expert
 	for _, r := range rows {
-		p, err := s.db.Person(ctx, r.PersonID)
-		if err != nil || p.Disabled {
+		p := people[r.PersonID]
+		if p == nil || p.Disabled {
 			continue
 		}
 		out = append(out, Expert{Person: &socialdesk.Person{ID: p.ID, Name: p.Name, Role: p.Role, Site: p.Site}, Answers: r.Answers, Score: r.Score})
