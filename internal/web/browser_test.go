@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"os"
 	"strings"
 	"testing"
@@ -21,12 +22,8 @@ func TestBrowserAgentAnswersPortalTicket(t *testing.T) {
 	base := e.Server.URL
 
 	emp := browsertest.New(t)
-	browsertest.Login(t, emp, base, "employee@example.com", apptest.Password)
+	fillRequest(t, emp, base, "Laptop will not join the office wifi", "Since this morning it says wrong password.")
 	browsertest.Do(t, emp,
-		chromedp.Navigate(base+"/portal/new"),
-		chromedp.WaitVisible(chromedp.ID("title")),
-		chromedp.SendKeys(chromedp.ID("title"), "Laptop will not join the office wifi"),
-		chromedp.SendKeys(chromedp.ID("description"), "Since this morning it says wrong password."),
 		chromedp.SetValue(chromedp.CSS("select[name=urgency]"), "high"),
 		chromedp.Submit(chromedp.ID("title")),
 		chromedp.WaitVisible(chromedp.CSS("article.ticket")),
@@ -79,6 +76,19 @@ func TestBrowserAgentAnswersPortalTicket(t *testing.T) {
 	}
 }
 
+// fillRequest signs in as the demo employee and types a request's title
+// and description into the portal's form, without sending it.
+func fillRequest(t *testing.T, emp context.Context, base, title, description string) {
+	t.Helper()
+	browsertest.Login(t, emp, base, "employee@example.com", apptest.Password)
+	browsertest.Do(t, emp,
+		chromedp.Navigate(base+"/portal/new"),
+		chromedp.WaitVisible(chromedp.ID("title")),
+		chromedp.SendKeys(chromedp.ID("title"), title),
+		chromedp.SendKeys(chromedp.ID("description"), description),
+	)
+}
+
 // TestBrowserSLAForm changes SLA settings in a real browser with the
 // keyboard: a new P2 response target typed in, Friday closed, an
 // escalation rule removed with the space bar, and the form sent with Enter
@@ -128,13 +138,7 @@ func TestBrowserBusyForm(t *testing.T) {
 	e := apptest.New(t)
 	base := e.Server.URL
 	emp := browsertest.New(t)
-	browsertest.Login(t, emp, base, "employee@example.com", apptest.Password)
-	browsertest.Do(t, emp,
-		chromedp.Navigate(base+"/portal/new"),
-		chromedp.WaitVisible(chromedp.ID("title")),
-		chromedp.SendKeys(chromedp.ID("title"), "Printer on floor 3 is offline"),
-		chromedp.SendKeys(chromedp.ID("description"), "It shows offline for everyone."),
-	)
+	fillRequest(t, emp, base, "Printer on floor 3 is offline", "It shows offline for everyone.")
 	// Listeners on window run after the page's own: record whether each
 	// submit was let through, then stop the navigation.
 	const hold = `window.sent = []; window.addEventListener("submit", function (e) { window.sent.push(!e.defaultPrevented); e.preventDefault(); }); true`
