@@ -188,7 +188,7 @@ func (s *Service) StartSession(ctx context.Context, p *socialdesk.Person) (token
 
 // Session resolves a session cookie to its person and CSRF token.
 func (s *Service) Session(ctx context.Context, token string) (*socialdesk.Person, string, error) {
-	sess, err := s.db.Session(ctx, HashToken(token))
+	sess, err := s.db.Session(ctx, HashToken(token), s.Now())
 	if err != nil {
 		return nil, "", socialdesk.Errorf(socialdesk.EUNAUTHORIZED, "Your session has ended. Sign in again.")
 	}
@@ -202,7 +202,7 @@ func (s *Service) Session(ctx context.Context, token string) (*socialdesk.Person
 // EndSession signs a browser session out.
 func (s *Service) EndSession(ctx context.Context, token string) error {
 	s.audit(ctx, "auth.sign_out", "", "")
-	return s.db.DeleteSession(ctx, HashToken(token))
+	return s.db.DeleteSession(ctx, HashToken(token), s.Now())
 }
 
 // People lists people, for staff.

@@ -24,19 +24,22 @@ func (db *DB) CreateSession(ctx context.Context, s Session) error {
 	return err
 }
 
-// Session returns an unexpired session by token hash, or ENOTFOUND.
-func (db *DB) Session(ctx context.Context, tokenHash string) (Session, error) {
+// Session returns the session with the token hash that has not expired at
+// now, or ENOTFOUND. The caller gives the time, from the same clock that
+// set the session's expiry.
+func (db *DB) Session(ctx context.Context, tokenHash string, now time.Time) (Session, error) {
 	var s Session
 	var created, expires int64
-	err := db.queryRow(ctx, db.db, `SELECT token_hash, person_id, csrf, created_at, expires_at FROM sessions WHERE token_hash = ? AND expires_at > ?`, tokenHash, toMicros(db.now())).
+	err := db.queryRow(ctx, db.db, `SELECT token_hash, person_id, csrf, created_at, expires_at FROM sessions WHERE token_hash = ? AND expires_at > ?`, tokenHash, toMicros(now)).
 		Scan(&s.TokenHash, &s.PersonID, &s.CSRF, &created, &expires)
 	s.CreatedAt, s.ExpiresAt = fromMicros(created), fromMicros(expires)
 	return s, notFound(err, "Session")
 }
 
-// DeleteSession ends a session.
-func (db *DB) DeleteSession(ctx context.Context, tokenHash string) error {
-	_, err := db.exec(ctx, db.w, `DELETE FROM sessions WHERE token_hash = ? OR expires_at < ?`, tokenHash, toMicros(db.now()))
+// DeleteSession ends a session, and removes the sessions that expired
+// before now.
+func (db *DB) DeleteSession(ctx context.Context, tokenHash string, now time.Time) error {
+	_, err := db.exec(ctx, db.w, `DELETE FROM sessions WHERE token_hash = ? OR expires_at < ?`, tokenHash, toMicros(now))
 	return err
 }
 

@@ -385,14 +385,22 @@ func testSessionsTokensSettings(t *testing.T, db *store.DB) {
 	if err := db.CreateSession(ctx, store.Session{TokenHash: "old", PersonID: p.ID, CSRF: "c", CreatedAt: now, ExpiresAt: now.Add(-time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	if s, err := db.Session(ctx, "h1"); err != nil || s.PersonID != p.ID || s.CSRF != "c" {
+	if s, err := db.Session(ctx, "h1", now); err != nil || s.PersonID != p.ID || s.CSRF != "c" {
 		t.Fatalf("session = %+v, %v", s, err)
 	}
-	if _, err := db.Session(ctx, "old"); socialdesk.ErrorCode(err) != socialdesk.ENOTFOUND {
+	if _, err := db.Session(ctx, "old", now); socialdesk.ErrorCode(err) != socialdesk.ENOTFOUND {
 		t.Fatalf("expired session returned: %v", err)
 	}
-	db.DeleteSession(ctx, "h1")
-	if _, err := db.Session(ctx, "h1"); err == nil {
+	// Expiry follows the caller's clock, not the store's: a desk running on
+	// another clock (a test's, say) checks its sessions against its own time.
+	if _, err := db.Session(ctx, "h1", now.Add(2*time.Hour)); socialdesk.ErrorCode(err) != socialdesk.ENOTFOUND {
+		t.Fatalf("session expired by the caller's clock returned: %v", err)
+	}
+	if _, err := db.Session(ctx, "old", now.Add(-2*time.Hour)); err != nil {
+		t.Fatalf("session still valid by the caller's clock refused: %v", err)
+	}
+	db.DeleteSession(ctx, "h1", now)
+	if _, err := db.Session(ctx, "h1", now); err == nil {
 		t.Fatal("deleted session still valid")
 	}
 	if _, err := db.CreateToken(ctx, p.ID, "cli", "tokhash"); err != nil {
