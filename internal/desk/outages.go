@@ -32,7 +32,7 @@ func (s *Service) CurrentOutages(ctx context.Context) ([]*socialdesk.Ticket, err
 // ReportCounts counts the reports linked to each of the major incidents,
 // for staff, in one query; an incident without reports has no entry.
 func (s *Service) ReportCounts(ctx context.Context, incidentIDs []int64) (map[int64]int, error) {
-	if err := socialdesk.Authorize(socialdesk.UserFromContext(ctx), socialdesk.ActTicketNote); err != nil {
+	if err := socialdesk.Authorize(socialdesk.UserFromContext(ctx), socialdesk.ActTicketViewAll); err != nil {
 		return nil, err
 	}
 	return s.db.ReportCounts(ctx, incidentIDs)
