@@ -173,26 +173,35 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request) {
 	n := s.loadNames(r)
 	pol, now := s.desk.SLAPolicy(), s.desk.Now()
 	rows := make([]queueRow, 0, len(tickets))
-	parents := map[int64]*socialdesk.Ticket{}
-	var majors []int64
+	// The report counts of the major incidents on the page, and the
+	// incidents the linked reports belong to, in one query each.
+	var majors, parentIDs []int64
 	for _, t := range tickets {
 		if t.Major {
 			majors = append(majors, t.ID)
+		}
+		if t.ParentID != 0 && !slices.Contains(parentIDs, t.ParentID) {
+			parentIDs = append(parentIDs, t.ParentID)
 		}
 	}
 	reports, err := s.desk.ReportCounts(r.Context(), majors)
 	if err != nil {
 		s.log.Warn("could not count the reports of major incidents", "err", err)
 	}
+	parents := map[int64]*socialdesk.Ticket{}
+	if len(parentIDs) > 0 {
+		ps, _, err := s.desk.Tickets(r.Context(), socialdesk.TicketFilter{IDs: parentIDs, Limit: len(parentIDs)})
+		if err != nil {
+			s.log.Warn("could not look up the incidents of linked reports", "err", err)
+		}
+		for _, p := range ps {
+			parents[p.ID] = p
+		}
+	}
 	for _, t := range tickets {
 		resp, reso := pol.SLAView(t, now)
-		row := queueRow{T: t, Assignee: n.person(t.AssigneeID), Group: n.groups[t.GroupID], Response: resp, Resolution: reso, Reports: reports[t.ID]}
-		if t.ParentID != 0 {
-			if _, ok := parents[t.ParentID]; !ok {
-				parents[t.ParentID], _ = s.desk.Ticket(r.Context(), t.ParentID)
-			}
-			row.Parent = parents[t.ParentID]
-		}
+		row := queueRow{T: t, Assignee: n.person(t.AssigneeID), Group: n.groups[t.GroupID], Response: resp, Resolution: reso,
+			Reports: reports[t.ID], Parent: parents[t.ParentID]}
 		rows = append(rows, row)
 	}
 	pages := max(1, (total+queuePageSize-1)/queuePageSize)
