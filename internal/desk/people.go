@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -252,6 +253,42 @@ func (s *Service) Names(ctx context.Context, ids []int64) (map[int64]*socialdesk
 		}
 	}
 	return people, nil
+}
+
+// FindPerson finds one person by email address or full name, for staff who
+// log a call on someone's behalf. Case does not matter. Names are not
+// unique: a name that several people share is refused with their email
+// addresses, so that the caller can be told apart, not guessed.
+func (s *Service) FindPerson(ctx context.Context, who string) (*socialdesk.Person, error) {
+	if err := socialdesk.Authorize(socialdesk.UserFromContext(ctx), socialdesk.ActPeopleView); err != nil {
+		return nil, err
+	}
+	who = strings.TrimSpace(who)
+	if who == "" {
+		return nil, socialdesk.Errorf(socialdesk.EINVALID, "Enter an email address or a full name.")
+	}
+	notFound := socialdesk.Errorf(socialdesk.ENOTFOUND, "Nobody is called or has the email %s. Check the spelling, or add them under Admin > Users.", who)
+	if strings.Contains(who, "@") {
+		p, err := s.db.PersonByEmail(ctx, who)
+		if socialdesk.ErrorCode(err) == socialdesk.ENOTFOUND {
+			return nil, notFound
+		}
+		return p, err
+	}
+	people, err := s.db.PeopleNamed(ctx, who)
+	switch {
+	case err != nil:
+		return nil, err
+	case len(people) == 0:
+		return nil, notFound
+	case len(people) > 1:
+		emails := make([]string, len(people))
+		for i, p := range people {
+			emails[i] = cmp.Or(p.Email, "no email, id "+strconv.FormatInt(p.ID, 10))
+		}
+		return nil, socialdesk.Errorf(socialdesk.EINVALID, "%d people are called %s (%s). Enter the caller's email address instead.", len(people), people[0].Name, strings.Join(emails, ", "))
+	}
+	return people[0], nil
 }
 
 // Person returns a person: oneself, or anyone for staff.

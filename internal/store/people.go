@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
+	"slices"
 	"strings"
 
 	"github.com/socialdesk/socialdesk"
@@ -124,12 +126,90 @@ func (db *DB) PersonByEmail(ctx context.Context, email string) (*socialdesk.Pers
 
 // People lists people ordered by name; role filters when not empty.
 func (db *DB) People(ctx context.Context, role socialdesk.Role) ([]*socialdesk.Person, error) {
-	q, args := `SELECT `+personColumns+` FROM people`, []any{}
-	if role != "" {
-		q += ` WHERE role = ?`
-		args = append(args, string(role))
+	if role == "" {
+		return db.selectPeople(ctx, "")
 	}
-	rows, err := db.query(ctx, db.db, q+` ORDER BY name, id`, args...)
+	return db.selectPeople(ctx, ` WHERE role = ?`, string(role))
+}
+
+// PeopleByIDs returns the people with the ids, by id, in two queries (the
+// people, then their groups); ids that name nobody have no entry.
+func (db *DB) PeopleByIDs(ctx context.Context, ids []int64) (map[int64]*socialdesk.Person, error) {
+	out := map[int64]*socialdesk.Person{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	list, err := db.selectPeople(ctx, ` WHERE id IN (`+placeholders(len(ids))+`)`, idArgs(ids)...)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range list {
+		out[p.ID] = p
+	}
+	return out, nil
+}
+
+// PeopleNamed lists the people whose name is name, ignoring case, ordered
+// by id. Names are not unique, so there may be several. SQLite's lower()
+// folds ASCII letters only, so a name with other letters is matched in Go
+// over the ids and names of everyone, which both stores answer alike.
+func (db *DB) PeopleNamed(ctx context.Context, name string) ([]*socialdesk.Person, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return nil, nil
+	}
+	where, args := ` WHERE lower(name) = lower(?)`, []any{name}
+	if !isASCII(name) {
+		ids, err := db.idsNamed(ctx, name)
+		if err != nil || len(ids) == 0 {
+			return nil, err
+		}
+		where, args = ` WHERE id IN (`+placeholders(len(ids))+`)`, idArgs(ids)
+	}
+	out, err := db.selectPeople(ctx, where, args...)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b *socialdesk.Person) int { return cmp.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+// idsNamed returns the ids of the people whose name equals name under
+// Unicode case folding.
+func (db *DB) idsNamed(ctx context.Context, name string) ([]int64, error) {
+	rows, err := db.query(ctx, db.db, `SELECT id, name FROM people`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		var n string
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, err
+		}
+		if strings.EqualFold(n, name) {
+			ids = append(ids, id)
+		}
+	}
+	return ids, rows.Err()
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// selectPeople reads the people that match where (empty for everyone),
+// ordered by name, and their groups: two queries, not one per person,
+// since the busiest pages list people.
+func (db *DB) selectPeople(ctx context.Context, where string, args ...any) ([]*socialdesk.Person, error) {
+	rows, err := db.query(ctx, db.db, `SELECT `+personColumns+` FROM people`+where+` ORDER BY name, id`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -145,44 +225,14 @@ func (db *DB) People(ctx context.Context, role socialdesk.Role) ([]*socialdesk.P
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	// Everyone's groups in one query, not one per person: the queue page
-	// lists people on every load.
-	where, args := "", []any(nil)
-	if role != "" {
-		where, args = ` WHERE person_id IN (SELECT id FROM people WHERE role = ?)`, []any{string(role)}
-	}
-	if err := db.attachGroups(ctx, out, where, args...); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-// PeopleByIDs returns the people with the ids, by id, in two queries (the
-// people, then their groups); ids that name nobody have no entry.
-func (db *DB) PeopleByIDs(ctx context.Context, ids []int64) (map[int64]*socialdesk.Person, error) {
-	out := map[int64]*socialdesk.Person{}
-	if len(ids) == 0 {
+	if len(out) == 0 {
 		return out, nil
 	}
-	in := ` IN (` + placeholders(len(ids)) + `)`
-	rows, err := db.query(ctx, db.db, `SELECT `+personColumns+` FROM people WHERE id`+in, idArgs(ids)...)
-	if err != nil {
-		return nil, err
+	groupWhere := ""
+	if where != "" {
+		groupWhere = ` WHERE person_id IN (SELECT id FROM people` + where + `)`
 	}
-	defer rows.Close()
-	var list []*socialdesk.Person
-	for rows.Next() {
-		p, err := scanPerson(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, p)
-		out[p.ID] = p
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if err := db.attachGroups(ctx, list, ` WHERE person_id`+in, idArgs(ids)...); err != nil {
+	if err := db.attachGroups(ctx, out, groupWhere, args...); err != nil {
 		return nil, err
 	}
 	return out, nil

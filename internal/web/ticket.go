@@ -297,21 +297,16 @@ func (s *Server) logCall(w http.ResponseWriter, r *http.Request) {
 	form := map[string]any{"Levels": socialdesk.Levels, "Channel": r.PostFormValue("channel"), "Form": r.PostForm}
 	var requester int64
 	if email != "" {
-		people, err := s.desk.People(ctx, "")
-		if err != nil {
+		p, err := s.desk.FindPerson(ctx, email)
+		if socialdesk.ErrorCode(err) == socialdesk.EINTERNAL {
 			s.RenderError(w, r, err)
 			return
-		}
-		for _, p := range people {
-			if strings.EqualFold(p.Email, email) || strings.EqualFold(p.Name, email) {
-				requester = p.ID
-			}
-		}
-		if requester == 0 {
-			form["Error"] = "Nobody is called or has the email " + email + ". Check the spelling, or add them under Admin > Users."
+		} else if err != nil {
+			form["Error"] = socialdesk.ErrorMessage(err)
 			s.Render(w, r, http.StatusUnprocessableEntity, "logcall", "Log a call", form)
 			return
 		}
+		requester = p.ID
 	}
 	channel := r.PostFormValue("channel")
 	if channel != "phone" && channel != "walk-up" {

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -154,6 +155,32 @@ func testPeople(t *testing.T, db *store.DB) {
 	}
 	if none, err := db.PeopleByIDs(ctx, nil); err != nil || len(none) != 0 {
 		t.Errorf("PeopleByIDs of none = %v, %v", none, err)
+	}
+	// Names are not unique and are found without regard to case, Unicode
+	// letters too (SQLite's lower() folds ASCII only).
+	bo2 := &socialdesk.Person{Email: "bo2@example.com", Name: "BO", Role: socialdesk.RoleEmployee, GroupIDs: []int64{g.ID}}
+	emil := &socialdesk.Person{Email: "emil@example.com", Name: "Émil Ørsted", Role: socialdesk.RoleEmployee}
+	for _, x := range []*socialdesk.Person{bo2, emil} {
+		if err := db.CreatePerson(ctx, x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	named := func(name string) string {
+		ps, err := db.PeopleNamed(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, p := range ps {
+			out = append(out, fmt.Sprintf("%s%v", p.Email, p.GroupIDs))
+		}
+		return strings.Join(out, " ")
+	}
+	wantBo := fmt.Sprintf("bo@example.com[%d %d] bo2@example.com[%d]", min(g.ID, g2.ID), max(g.ID, g2.ID), g.ID)
+	for name, want := range map[string]string{"bo": wantBo, " Bo ": wantBo, "Émil Ørsted": "emil@example.com[]", "émil øRSTED": "emil@example.com[]", "Cy": "cy@example.com[" + fmt.Sprint(g2.ID) + "]", "Nobody": "", "": ""} {
+		if got := named(name); got != want {
+			t.Errorf("PeopleNamed(%q) = %q, want %q", name, got, want)
+		}
 	}
 }
 
