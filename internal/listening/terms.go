@@ -6,8 +6,9 @@ import (
 	"unicode/utf8"
 )
 
-// term is one content word of a post: its hash (used everywhere in the
-// detector) and its surface form (used for incident titles).
+// term is one content word of a post: the hash of its stem (used
+// everywhere in the detector) and the word as written, lower-cased (shown
+// on the dashboard as a cluster's words: "dropping", not its stem "dropp").
 type term struct {
 	h    uint64
 	word string
@@ -157,8 +158,7 @@ func appendTerms(out []term, text string, max int) (_ []term, trouble bool) {
 		if len(w) < 3 || flags&stopWord != 0 || isNumber(w) {
 			continue
 		}
-		w = normWord(w)
-		h := fnv64(w)
+		h := fnv64(normWord(w))
 		dup := false
 		for _, t := range out {
 			if t.h == h {
