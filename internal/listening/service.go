@@ -117,7 +117,7 @@ func (c Config) Validate() error {
 	}
 	for ch, p := range c.Policies {
 		if !validPolicy(p) {
-			return socialdesk.FieldError("policies", "The policy for %s must be public, private, review or none.", ch)
+			return socialdesk.FieldError("policy."+ch, "The reply policy for %s must be public, private, review or none.", ch)
 		}
 	}
 	if c.DefaultPolicy != "" && !validPolicy(c.DefaultPolicy) {

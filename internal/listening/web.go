@@ -1,6 +1,7 @@
 package listening
 
 import (
+	"context"
 	"embed"
 	"fmt"
 	"net/http"
@@ -205,55 +206,116 @@ func (p *Pages) decide(approve bool) http.HandlerFunc {
 }
 
 func (p *Pages) admin(w http.ResponseWriter, r *http.Request) {
-	p.renderAdmin(w, r, http.StatusOK, "")
+	p.renderAdmin(w, r, http.StatusOK, nil)
 }
 
-func (p *Pages) renderAdmin(w http.ResponseWriter, r *http.Request, status int, errMsg string) {
+// renderAdmin shows the settings page. After a refused form (err set),
+// the page keeps what was typed, names the problem and marks the field.
+func (p *Pages) renderAdmin(w http.ResponseWriter, r *http.Request, status int, err error) {
 	ctx := r.Context()
-	rules, err := p.s.Rules(ctx)
-	if err != nil {
-		p.web.RenderError(w, r, err)
+	rules, rerr := p.s.Rules(ctx)
+	if rerr != nil {
+		p.web.RenderError(w, r, rerr)
 		return
 	}
-	models, err := p.s.Models(ctx)
-	if err != nil {
-		p.web.RenderError(w, r, err)
+	models, rerr := p.s.Models(ctx)
+	if rerr != nil {
+		p.web.RenderError(w, r, rerr)
 		return
 	}
 	pending, _ := p.s.db.PendingListeningFeedback(ctx, ModelSupport)
 	cfg := p.s.Config()
-	var policies []string
-	for ch, pol := range cfg.Policies {
-		policies = append(policies, ch+"="+pol)
+	values := configValues(cfg)
+	if err != nil {
+		for k, v := range r.PostForm {
+			values[k] = v
+		}
 	}
-	sort.Strings(policies)
+	channels, rerr := p.channelChoices(ctx, rules, cfg)
+	if rerr != nil {
+		p.web.RenderError(w, r, rerr)
+		return
+	}
+	var errMsg string
+	if err != nil {
+		errMsg = socialdesk.ErrorMessage(err)
+	}
 	p.web.Render(w, r, status, "listening-admin", "Listening settings", map[string]any{
-		"Rules": rules, "Models": models, "Config": cfg, "Policies": joinLines(policies), "Pending": len(pending),
-		"Error": errMsg, "Flash": r.URL.Query().Get("flash"),
+		"Rules": rules, "Models": models, "Config": cfg, "Values": values, "Channels": channels, "Pending": len(pending),
+		"Error": errMsg, "ErrField": socialdesk.ErrorField(err), "Flash": r.URL.Query().Get("flash"),
 		"Kinds":       []string{KindKeyword, KindPhrase, KindService, KindHashtag, KindHandle},
 		"PolicyNames": []string{ReplyPublic, ReplyPrivate, ReplyReview, ReplyNone},
 	})
+}
+
+// configValues is the settings form filled in from cfg. A channel's
+// reply policy is the field "policy.NAME".
+func configValues(cfg Config) url.Values {
+	num := func(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
+	v := url.Values{}
+	v.Set("threshold", num(cfg.Threshold))
+	v.Set("default_policy", cfg.DefaultPolicy)
+	v.Set("ack_text", cfg.AckText)
+	v.Set("ack_limit", strconv.Itoa(cfg.AckLimit))
+	v.Set("window_minutes", strconv.Itoa(cfg.WindowMinutes))
+	v.Set("min_reports", strconv.Itoa(cfg.MinReports))
+	v.Set("min_authors", strconv.Itoa(cfg.MinAuthors))
+	v.Set("min_channels", strconv.Itoa(cfg.MinChannels))
+	v.Set("similarity", num(cfg.Similarity))
+	v.Set("trouble_share", num(cfg.Trouble()))
+	for ch, pol := range cfg.Policies {
+		v.Set(policyField+ch, pol)
+	}
+	return v
+}
+
+// policyField prefixes a channel's name to make the name of its reply
+// policy field.
+const policyField = "policy."
+
+// channelChoices lists the channels a rule or a reply policy can name,
+// sorted: the configured connector instances, the channels posts came in
+// on in the last 24 hours, and those that rules and policies name
+// already, so that choosing from the list never drops a setting.
+func (p *Pages) channelChoices(ctx context.Context, rules []store.ListeningRule, cfg Config) ([]string, error) {
+	seen := map[string]bool{}
+	configured, err := p.s.db.Channels(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range configured {
+		seen[c.Name] = true
+	}
+	byChannel, _, _, err := p.s.Volume(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for ch := range byChannel {
+		seen[ch] = true
+	}
+	for _, r := range rules {
+		seen[r.Channel] = true
+	}
+	for ch := range cfg.Policies {
+		seen[ch] = true
+	}
+	delete(seen, "")
+	out := make([]string, 0, len(seen))
+	for ch := range seen {
+		out = append(out, ch)
+	}
+	sort.Strings(out)
+	return out, nil
 }
 
 // adminError shows invalid input on the settings page, with the message
 // saying what to fix, and any other error on the error page.
 func (p *Pages) adminError(w http.ResponseWriter, r *http.Request, err error) {
 	if socialdesk.ErrorCode(err) == socialdesk.EINVALID {
-		p.renderAdmin(w, r, http.StatusUnprocessableEntity, socialdesk.ErrorMessage(err))
+		p.renderAdmin(w, r, http.StatusUnprocessableEntity, err)
 		return
 	}
 	p.web.RenderError(w, r, err)
-}
-
-func joinLines(s []string) string {
-	out := ""
-	for i, v := range s {
-		if i > 0 {
-			out += "\n"
-		}
-		out += v
-	}
-	return out
 }
 
 func (p *Pages) addRule(w http.ResponseWriter, r *http.Request) {
@@ -307,13 +369,11 @@ func (p *Pages) saveConfig(w http.ResponseWriter, r *http.Request) {
 	cfg := Config{Threshold: th, WindowMinutes: num("window_minutes"), MinReports: num("min_reports"), MinAuthors: num("min_authors"),
 		MinChannels: num("min_channels"), Similarity: sim, TroubleShare: trouble, DefaultPolicy: r.PostFormValue("default_policy"), AckText: r.PostFormValue("ack_text"),
 		AckLimit: num("ack_limit"), Policies: map[string]string{}}
-	for _, line := range splitLines(r.PostFormValue("policies")) {
-		ch, pol, ok := cutEq(line)
-		if !ok {
-			p.renderAdmin(w, r, http.StatusUnprocessableEntity, "Write one channel=policy per line, for example slack=public.")
-			return
+	// A channel left at the default has no policy of its own.
+	for k, v := range r.PostForm {
+		if ch, ok := strings.CutPrefix(k, policyField); ok && ch != "" && len(v) > 0 && v[0] != "" {
+			cfg.Policies[ch] = v[0]
 		}
-		cfg.Policies[ch] = pol
 	}
 	if err := p.s.SetConfig(r.Context(), cfg); err != nil {
 		p.adminError(w, r, err)
@@ -357,7 +417,7 @@ func (p *Pages) applyFeedback(w http.ResponseWriter, r *http.Request) {
 	if len(msgs) == 0 {
 		msgs = append(msgs, "No corrections waiting.")
 	}
-	back(w, r, "/admin/listening", joinLines(msgs))
+	back(w, r, "/admin/listening", strings.Join(msgs, "\n"))
 }
 
 // train trains a model version from a CSV file uploaded on the settings
@@ -380,13 +440,13 @@ func (p *Pages) train(w http.ResponseWriter, r *http.Request) {
 	}
 	f, hdr, err := r.FormFile("csv")
 	if err != nil {
-		p.renderAdmin(w, r, http.StatusUnprocessableEntity, "Choose a CSV file to train from (up to 10 MB; use `socialdesk listening train` for larger files).")
+		p.renderAdmin(w, r, http.StatusUnprocessableEntity, socialdesk.FieldError("csv", "Choose a CSV file to train from (up to 10 MB; use `socialdesk listening train` for larger files)."))
 		return
 	}
 	defer f.Close()
 	examples, err := classify.ReadCSV(f, textCol, labelCol)
 	if err != nil {
-		p.renderAdmin(w, r, http.StatusUnprocessableEntity, "Cannot read "+hdr.Filename+": "+strings.TrimPrefix(err.Error(), "classify: ")+". Fix the file or the column names and upload it again.")
+		p.renderAdmin(w, r, http.StatusUnprocessableEntity, socialdesk.FieldError("csv", "Cannot read %s: %s. Fix the file or the column names and upload it again.", hdr.Filename, strings.TrimPrefix(err.Error(), "classify: ")))
 		return
 	}
 	id, err := p.s.Train(ctx, kind, examples, "uploaded "+hdr.Filename)
@@ -456,20 +516,4 @@ func (p *Pages) postStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	back(w, r, "/status", "Update posted and sent to everyone who reported it.")
-}
-
-func splitLines(s string) []string {
-	var out []string
-	for _, l := range strings.Split(s, "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			out = append(out, l)
-		}
-	}
-	return out
-}
-
-func cutEq(line string) (string, string, bool) {
-	a, b, ok := strings.Cut(line, "=")
-	a, b = strings.TrimSpace(a), strings.TrimSpace(b)
-	return a, b, ok && a != "" && b != ""
 }

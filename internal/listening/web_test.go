@@ -27,11 +27,12 @@ func TestPages(t *testing.T) {
 	if code, loc, _ := admin.Do("POST", "/admin/listening/rules", url.Values{"kind": {"hashtag"}, "value": {"#outage"}}); code != http.StatusSeeOther || !strings.HasPrefix(loc, "/admin/listening") {
 		t.Fatalf("add rule: %d %q", code, loc)
 	}
-	if code, _, body := admin.Do("POST", "/admin/listening/rules", url.Values{"kind": {"keyword"}, "value": {"two words"}}); code != http.StatusUnprocessableEntity || !strings.Contains(body, "use a phrase") {
-		t.Fatalf("bad rule: %d", code)
+	if code, _, body := admin.Do("POST", "/admin/listening/rules", url.Values{"kind": {"keyword"}, "value": {"two words"}}); code != http.StatusUnprocessableEntity || !strings.Contains(body, "use a phrase") ||
+		!strings.Contains(body, `value="two words" aria-invalid="true"`) {
+		t.Fatalf("bad rule: %d\n%s", code, body)
 	}
 	form := url.Values{"threshold": {"0.5"}, "window_minutes": {"15"}, "min_reports": {"6"}, "min_authors": {"4"}, "min_channels": {"2"}, "similarity": {"0.45"},
-		"default_policy": {"none"}, "policies": {"slack=public\ntwitter=review"}, "ack_text": {"Opened {number}: {url}"}, "ack_limit": {"2"}}
+		"default_policy": {"none"}, "policy.slack": {"public"}, "policy.twitter": {"review"}, "policy.email": {""}, "ack_text": {"Opened {number}: {url}"}, "ack_limit": {"2"}}
 	if code, _, _ := admin.Do("POST", "/admin/listening/config", form); code != http.StatusSeeOther {
 		t.Fatalf("save config: %d", code)
 	}
@@ -77,19 +78,37 @@ func TestPages(t *testing.T) {
 			t.Fatalf("the settings page does not show the trouble share %s", share)
 		}
 	}
-	form.Set("policies", "slack=shout")
-	if code, _, body := admin.Do("POST", "/admin/listening/config", form); code != http.StatusUnprocessableEntity || !strings.Contains(body, "public, private, review or none") {
-		t.Fatalf("bad policy: %d", code)
+	// A refused form keeps what was typed and marks the field at fault.
+	bad := with("similarity", "close")
+	bad.Set("window_minutes", "25")
+	code, _, body := admin.Do("POST", "/admin/listening/config", bad)
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, `name="similarity" value="close" size="5" aria-invalid="true"`) || !strings.Contains(body, `name="window_minutes" value="25"`) {
+		t.Fatalf("a refused form does not keep what was typed or mark the field: %d\n%s", code, body)
 	}
+	if e.App.Listening.Config().WindowMinutes != 15 {
+		t.Fatal("a refused form changed the window")
+	}
+	form.Set("policy.slack", "shout")
+	if code, _, body := admin.Do("POST", "/admin/listening/config", form); code != http.StatusUnprocessableEntity || !strings.Contains(body, "public, private, review or none") ||
+		!strings.Contains(body, `name="policy.slack" aria-describedby="policy-hint" aria-invalid="true"`) {
+		t.Fatalf("bad policy: %d\n%s", code, body)
+	}
+	form.Set("policy.slack", "public")
 	if e.App.Listening.Config().Policy("slack") != listening.ReplyPublic {
 		t.Fatal("a rejected configuration changed the settings")
 	}
 	if _, err := e.App.Listening.Train(desk.SystemContext(ctx), listening.ModelSupport, []classify.Example{{Text: "vpn broken help", Label: "1"}, {Text: "nice lunch", Label: "0"}}, "t"); err != nil {
 		t.Fatal(err)
 	}
-	code, _, body := admin.Do("GET", "/admin/listening", nil)
-	if code != 200 || !strings.Contains(body, "outage") || !strings.Contains(body, "Classifier versions") || !strings.Contains(body, "slack=public") {
+	// Each channel a policy names is offered, with its policy chosen; a
+	// channel left at the default has none of its own.
+	code, _, body = admin.Do("GET", "/admin/listening", nil)
+	if code != 200 || !strings.Contains(body, "outage") || !strings.Contains(body, "Classifier versions") ||
+		!strings.Contains(body, `<label for="policy.slack">slack</label>`) || !strings.Contains(body, `name="policy.twitter" aria-describedby="policy-hint"><option value="">the default (none)</option><option>public</option><option>private</option><option selected>review</option>`) {
 		t.Fatalf("admin page: %d\n%s", code, body)
+	}
+	if _, ok := e.App.Listening.Config().Policies["email"]; ok {
+		t.Fatal("a channel left at the default was given a policy of its own")
 	}
 
 	// Listening owns acknowledgements once the pipeline's own are off.
