@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -51,17 +50,7 @@ func TestTuneAugment(t *testing.T) {
 		t.Skip("set CLASSIFY_TUNE=1 to run the cross-validation search")
 	}
 	ex, folds, domains := complaintsDevFolds(t)
-	seeds := []uint64{1, 2, 3}
-	if s := os.Getenv("CLASSIFY_TUNE_SEEDS"); s != "" {
-		seeds = seeds[:0]
-		for _, p := range strings.Split(s, ",") {
-			v, err := strconv.ParseUint(strings.TrimSpace(p), 10, 64)
-			if err != nil {
-				t.Fatalf("CLASSIFY_TUNE_SEEDS: %v", err)
-			}
-			seeds = append(seeds, v)
-		}
-	}
+	seeds := tuneSeeds(t)
 	withSeed := func(seed uint64) Options {
 		o := DefaultOptions()
 		o.Seed = seed

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -104,17 +103,7 @@ func TestTuneDistant(t *testing.T) {
 		}
 	}
 	t.Logf("weak examples: %d (%d complaints)", len(weak), len(pos))
-	seeds := []uint64{1, 2, 3}
-	if s := os.Getenv("CLASSIFY_TUNE_SEEDS"); s != "" {
-		seeds = seeds[:0]
-		for _, p := range strings.Split(s, ",") {
-			v, err := strconv.ParseUint(strings.TrimSpace(p), 10, 64)
-			if err != nil {
-				t.Fatalf("CLASSIFY_TUNE_SEEDS: %v", err)
-			}
-			seeds = append(seeds, v)
-		}
-	}
+	seeds := tuneSeeds(t)
 	withSeed := func(seed uint64) Options {
 		o := DefaultOptions()
 		o.Seed = seed

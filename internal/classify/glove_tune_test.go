@@ -202,14 +202,7 @@ func TestTuneGlove(t *testing.T) {
 	}
 	variants = append(variants, variant{name: "glove clusters [256 1024] block 0.5 + mean 0.5", sizes: []int{256, 1024}, cw: 0.5, dense: 0.5})
 	only := os.Getenv("CLASSIFY_TUNE_ONLY")
-	seeds := []uint64{1, 2, 3}
-	if s := os.Getenv("CLASSIFY_TUNE_SEEDS"); s != "" {
-		seeds = nil
-		for _, p := range strings.Split(s, ",") {
-			n, _ := strconv.ParseUint(p, 10, 64)
-			seeds = append(seeds, n)
-		}
-	}
+	seeds := tuneSeeds(t)
 	for _, v := range variants {
 		if only != "" && !slices.ContainsFunc(strings.Split(only, "|"), func(o string) bool { return strings.Contains(v.name, o) }) {
 			continue

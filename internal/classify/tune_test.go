@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -182,4 +183,23 @@ func (m mix) Predict(text string) Prediction {
 	}
 	softmax(z)
 	return makePrediction(labels, z)
+}
+
+// tuneSeeds returns the training seeds of a tuning run: those listed,
+// comma-separated, in CLASSIFY_TUNE_SEEDS, or 1, 2 and 3.
+func tuneSeeds(t testing.TB) []uint64 {
+	t.Helper()
+	s := os.Getenv("CLASSIFY_TUNE_SEEDS")
+	if s == "" {
+		return []uint64{1, 2, 3}
+	}
+	var seeds []uint64
+	for _, p := range strings.Split(s, ",") {
+		v, err := strconv.ParseUint(strings.TrimSpace(p), 10, 64)
+		if err != nil {
+			t.Fatalf("CLASSIFY_TUNE_SEEDS: %v", err)
+		}
+		seeds = append(seeds, v)
+	}
+	return seeds
 }
