@@ -58,13 +58,9 @@ func TestTuneAugment(t *testing.T) {
 	}
 	checkAugmentPlumbing(t, ex)
 
-	type row struct {
-		name    string
-		trainer func(seed uint64) func([]Example) (Predictor, error)
-	}
-	var rows []row
+	var rows []tuneRow
 	add := func(name string, trainer func(seed uint64) func([]Example) (Predictor, error)) {
-		rows = append(rows, row{name, trainer})
+		rows = append(rows, tuneRow{name, trainer})
 	}
 	add("defaults", func(seed uint64) func([]Example) (Predictor, error) {
 		return func(tr []Example) (Predictor, error) { return Train(tr, withSeed(seed)) }
@@ -155,25 +151,8 @@ func TestTuneAugment(t *testing.T) {
 		})
 	}
 
-	only := os.Getenv("CLASSIFY_TUNE_ONLY")
 	t.Logf("seeds %v", seeds)
-	for _, r := range rows {
-		if only != "" && !slices.ContainsFunc(strings.Split(only, "|"), func(o string) bool { return strings.Contains(r.name, o) }) {
-			continue
-		}
-		start := time.Now()
-		// One seed at a time, to print each seed's scores to four places.
-		var cv5, lodo float64
-		var per []string
-		for _, seed := range seeds {
-			c, l, _ := seedsCV(t, ex, folds, domains, []uint64{seed}, r.trainer)
-			cv5 += c / float64(len(seeds))
-			lodo += l / float64(len(seeds))
-			per = append(per, fmt.Sprintf("%.4f/%.4f", c, l))
-		}
-		t.Logf("%-34s cv5 %.4f lodo %.4f mean %.4f  [%s]  (%v)", r.name, cv5, lodo, (cv5+lodo)/2,
-			strings.Join(per, " "), time.Since(start).Round(time.Second))
-	}
+	runTuneRows(t, ex, folds, domains, seeds, rows)
 }
 
 // checkAugmentPlumbing fails the test when the machinery the rows rely on

@@ -2,14 +2,12 @@ package classify
 
 import (
 	"encoding/csv"
-	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 )
 
 // Brand replies that apologise or regret suggest the customer's tweet was a
@@ -109,15 +107,11 @@ func TestTuneDistant(t *testing.T) {
 		o.Seed = seed
 		return o
 	}
-	type row struct {
-		name    string
-		trainer func(seed uint64) func([]Example) (Predictor, error)
-	}
-	rows := []row{{"defaults", func(seed uint64) func([]Example) (Predictor, error) {
+	rows := []tuneRow{{"defaults", func(seed uint64) func([]Example) (Predictor, error) {
 		return func(tr []Example) (Predictor, error) { return Train(tr, withSeed(seed)) }
 	}}}
 	with := func(name string, extra []Example, w float64) {
-		rows = append(rows, row{name, func(seed uint64) func([]Example) (Predictor, error) {
+		rows = append(rows, tuneRow{name, func(seed uint64) func([]Example) (Predictor, error) {
 			return func(tr []Example) (Predictor, error) {
 				all := append(slices.Clip(tr), extra...)
 				wts := make([]float64, len(all))
@@ -137,21 +131,5 @@ func TestTuneDistant(t *testing.T) {
 	for _, w := range []float64{0.1, 0.15, 0.25, 0.35, 0.5} {
 		with("weak complaints only w"+fmtG(w), pos, w)
 	}
-	only := os.Getenv("CLASSIFY_TUNE_ONLY")
-	for _, r := range rows {
-		if only != "" && !slices.ContainsFunc(strings.Split(only, "|"), func(o string) bool { return strings.Contains(r.name, o) }) {
-			continue
-		}
-		start := time.Now()
-		var cv5, lodo float64
-		var per []string
-		for _, seed := range seeds {
-			c, l, _ := seedsCV(t, ex, folds, domains, []uint64{seed}, r.trainer)
-			cv5 += c / float64(len(seeds))
-			lodo += l / float64(len(seeds))
-			per = append(per, fmt.Sprintf("%.4f/%.4f", c, l))
-		}
-		t.Logf("%-30s cv5 %.4f lodo %.4f mean %.4f  [%s]  (%v)", r.name, cv5, lodo, (cv5+lodo)/2,
-			strings.Join(per, " "), time.Since(start).Round(time.Second))
-	}
+	runTuneRows(t, ex, folds, domains, seeds, rows)
 }

@@ -203,3 +203,34 @@ func tuneSeeds(t testing.TB) []uint64 {
 	}
 	return seeds
 }
+
+// tuneRow is one setting of a tuning run: its name and, for a seed, the
+// trainer to cross-validate.
+type tuneRow struct {
+	name    string
+	trainer func(seed uint64) func([]Example) (Predictor, error)
+}
+
+// runTuneRows cross-validates the rows that CLASSIFY_TUNE_ONLY selects
+// (rows whose name contains one of its "|"-separated parts; all when it is
+// empty) on complaints dev, one seed at a time so that each seed's scores
+// print to four places, and logs the means over the seeds.
+func runTuneRows(t *testing.T, ex []Example, folds, domains []int, seeds []uint64, rows []tuneRow) {
+	only := os.Getenv("CLASSIFY_TUNE_ONLY")
+	for _, r := range rows {
+		if only != "" && !slices.ContainsFunc(strings.Split(only, "|"), func(o string) bool { return strings.Contains(r.name, o) }) {
+			continue
+		}
+		start := time.Now()
+		var cv5, lodo float64
+		var per []string
+		for _, seed := range seeds {
+			c, l, _ := seedsCV(t, ex, folds, domains, []uint64{seed}, r.trainer)
+			cv5 += c / float64(len(seeds))
+			lodo += l / float64(len(seeds))
+			per = append(per, fmt.Sprintf("%.4f/%.4f", c, l))
+		}
+		t.Logf("%-34s cv5 %.4f lodo %.4f mean %.4f  [%s]  (%v)", r.name, cv5, lodo, (cv5+lodo)/2,
+			strings.Join(per, " "), time.Since(start).Round(time.Second))
+	}
+}
