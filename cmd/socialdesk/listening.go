@@ -14,7 +14,7 @@ import (
 )
 
 const listeningUsage = `usage:
-  socialdesk listening train --csv FILE [--text-col text] [--label-col label] [--kind support|category]`
+  socialdesk listening train --csv FILE [--text-col text] [--label-col label] [--kind support|category|service|impact|urgency]`
 
 // cmdListening trains the listening classifiers. Each training stores a
 // new model version in the database and makes it active; older versions
@@ -27,15 +27,15 @@ func cmdListening(ctx context.Context, args []string, getenv func(string) string
 	csvPath := fs.String("csv", "", "CSV file with a header row (required)")
 	textCol := fs.String("text-col", "text", "text column; join columns with + (title+body)")
 	labelCol := fs.String("label-col", "label", "label column; for support models 1 means a support request")
-	kind := fs.String("kind", listening.ModelSupport, "support or category")
+	kind := fs.String("kind", listening.ModelSupport, "support (1 = support request), or a ticket field to suggest: category, service, impact or urgency (labels high, medium, low)")
 	if err := parse(fs, args[1:], getenv); err != nil {
 		return err
 	}
 	if *csvPath == "" {
 		return fmt.Errorf("--csv is required\n%s", listeningUsage)
 	}
-	if *kind != listening.ModelSupport && *kind != listening.ModelCategory {
-		return fmt.Errorf("--kind must be support or category")
+	if !listening.ValidKind(*kind) {
+		return fmt.Errorf("--kind must be support, category, service, impact or urgency\n%s", listeningUsage)
 	}
 	f, err := os.Open(*csvPath)
 	if err != nil {

@@ -38,6 +38,13 @@ func TestListeningTrain(t *testing.T) {
 	if _, err := sh("listening", "train"); err == nil || !strings.Contains(err.Error(), "--csv is required") {
 		t.Fatalf("no --csv: %v", err)
 	}
+	if _, err := sh("listening", "train", "--csv", csvPath, "--text-col", "body", "--label-col", "is_request", "--kind", "priority"); err == nil || !strings.Contains(err.Error(), "--kind must be") {
+		t.Fatalf("unknown kind: %v", err)
+	}
+	// Impact labels must be levels: the 0 of a chatter row is not one.
+	if _, err := sh("listening", "train", "--csv", csvPath, "--text-col", "body", "--label-col", "is_request", "--kind", "impact"); err == nil || !strings.Contains(err.Error(), `label "0"`) {
+		t.Fatalf("impact from 0/1 labels: %v", err)
+	}
 	db, err := store.OpenSQLite(ctx, data)
 	if err != nil {
 		t.Fatal(err)

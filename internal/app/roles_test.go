@@ -42,6 +42,7 @@ const (
 var routeAccess = map[string]string{
 	"GET /listening":                             staff,
 	"POST /listening/posts/{id}/feedback":        staff,
+	"POST /listening/posts/{id}/apply":           staff,
 	"POST /listening/replies/{id}/approve":       staff,
 	"POST /listening/replies/{id}/reject":        staff,
 	"GET /admin/listening":                       admin,

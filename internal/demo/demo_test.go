@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/socialdesk/socialdesk"
 	"github.com/socialdesk/socialdesk/internal/app"
@@ -44,6 +45,24 @@ func TestDemo(t *testing.T) {
 	}
 	if c, err := a.Listening.Classify("my laptop will not boot, please help"); err != nil || !c.SupportRequest {
 		t.Errorf("the demo model on a support request: %+v, %v", c, err)
+	}
+	// The outage's reports were classified as support requests, with a
+	// service, impact and urgency suggested from the demo queue.
+	posts, err := a.DB.ListeningPosts(ctx, time.Now().Add(-time.Hour), 20)
+	if err != nil || len(posts) != 6 {
+		t.Fatalf("listening posts = %d, %v; want the 6 reports", len(posts), err)
+	}
+	support := 0
+	for _, p := range posts {
+		if p.Support {
+			support++
+		}
+		if p.Support && (p.Service != "VPN" || p.Impact == "" || p.Urgency == "") {
+			t.Errorf("post %q: suggested service %q, impact %q, urgency %q; want VPN and levels", p.Text, p.Service, p.Impact, p.Urgency)
+		}
+	}
+	if support < 4 {
+		t.Errorf("%d of the 6 reports classified as support requests, want at least 4", support)
 	}
 	// Community: questions with answers in every state, published
 	// articles, one paid forward from a resolved ticket.

@@ -76,6 +76,18 @@ func LoadListening(ctx context.Context, l *listening.Service, deliver Deliverer)
 	if _, err := l.Train(sys, listening.ModelSupport, supportExamples, "demo model from a few made-up posts; train your own"); err != nil {
 		return fmt.Errorf("demo model: %w", err)
 	}
+	// The models that suggest a support request's service, impact and
+	// urgency learn from past tickets: here the demo queue's own.
+	for _, kind := range []string{listening.ModelService, listening.ModelImpact, listening.ModelUrgency} {
+		var ex []classify.Example
+		for _, t := range tickets {
+			label := map[string]string{listening.ModelService: t.service, listening.ModelImpact: t.impact, listening.ModelUrgency: t.urgency}[kind]
+			ex = append(ex, classify.Example{Text: t.title + " " + t.desc, Label: label})
+		}
+		if _, err := l.Train(sys, kind, ex, "demo model from the demo queue's tickets; train your own"); err != nil {
+			return fmt.Errorf("demo %s model: %w", kind, err)
+		}
+	}
 	start := time.Now().Add(-time.Duration(len(outage)) * 30 * time.Second)
 	for i, p := range outage {
 		// The Slack channel is a company channel with members; the

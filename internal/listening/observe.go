@@ -39,7 +39,12 @@ func (s *Service) Observe(ctx context.Context, msg connector.Inbound, rc connect
 	rules := s.matcher.Match(msg.Channel, text, msg.Tags)
 	var cl Classification
 	if s.support != nil {
-		cl, _ = classifyWith(s.support, s.category, cfg.Threshold, text)
+		cl, _ = classifyWith(s.support, cfg.Threshold, text)
+		if cl.SupportRequest {
+			// Suggestions matter for the ticket a support request
+			// becomes; chatter is not worth the models' time.
+			cl.suggestFrom(s.suggest, text)
+		}
 	}
 	s.mu.Unlock()
 	if rc.Duplicate && at.Before(s.desk.Now().Add(-time.Duration(cfg.WindowMinutes)*time.Minute)) {
@@ -77,7 +82,8 @@ func (s *Service) Observe(ctx context.Context, msg connector.Inbound, rc connect
 	var postID int64
 	if len(rules) > 0 || cl.SupportRequest || o.Outage {
 		id, fresh, err := s.db.AddListeningPost(ctx, store.ListeningPost{Channel: msg.Channel, ExternalID: msg.ExternalID, Author: msg.Author.ID,
-			Text: text, RuleIDs: rules, Score: cl.Score, Support: cl.SupportRequest, Category: cl.Category, ClusterID: o.Cluster, TicketID: rc.TicketID, At: at})
+			Text: text, RuleIDs: rules, Score: cl.Score, Support: cl.SupportRequest,
+			Category: cl.Category, Service: cl.Service, Impact: cl.Impact, Urgency: cl.Urgency, ClusterID: o.Cluster, TicketID: rc.TicketID, At: at})
 		if err != nil {
 			s.log.Warn("listening: could not store post", "channel", msg.Channel, "err", err)
 		} else if fresh {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,7 +33,19 @@ const (
 const (
 	ModelSupport  = "support"
 	ModelCategory = "category"
+	ModelService  = "service"
+	ModelImpact   = "impact"
+	ModelUrgency  = "urgency"
 )
+
+// SuggestionKinds are the models that suggest a ticket field for a support
+// request, in the order the pages show them.
+var SuggestionKinds = []string{ModelCategory, ModelService, ModelImpact, ModelUrgency}
+
+// ValidKind reports whether kind names a listening model.
+func ValidKind(kind string) bool {
+	return kind == ModelSupport || slices.Contains(SuggestionKinds, kind)
+}
 
 // Config is what admins tune on /admin/listening. It is stored as the
 // setting "listening.config".
@@ -187,7 +200,7 @@ type Service struct {
 	cfg       Config
 	matcher   *Matcher
 	support   *classify.Model
-	category  *classify.Model
+	suggest   map[string]*classify.Model // active model per SuggestionKinds entry
 	det       *Detector
 	incidents map[int64]int64 // detector cluster -> incident ticket
 	vol       volume
@@ -373,34 +386,50 @@ func (s *Service) ReloadModels(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	cat, err := load(ModelCategory)
-	if err != nil {
-		return err
+	suggest := map[string]*classify.Model{}
+	for _, kind := range SuggestionKinds {
+		m, err := load(kind)
+		if err != nil {
+			return err
+		}
+		if m != nil {
+			suggest[kind] = m
+		}
 	}
 	s.mu.Lock()
-	s.support, s.category = sup, cat
+	s.support, s.suggest = sup, suggest
 	s.mu.Unlock()
 	return nil
 }
 
-// Classification is the result of Classify.
+// Classification is the result of Classify. Category, Service, Impact and
+// Urgency are suggestions for the ticket, each empty when no model of its
+// kind is active.
 type Classification struct {
 	SupportRequest bool    `json:"support_request"`
 	Score          float64 `json:"score"`
 	Category       string  `json:"category"`
+	Service        string  `json:"service,omitempty"`
+	Impact         string  `json:"impact,omitempty"`
+	Urgency        string  `json:"urgency,omitempty"`
 }
 
 // Classify scores a text as a support request with the active model, and
-// names its category when a category model exists. With no model trained
-// yet it returns an ECONFLICT error telling the admin to train one.
+// suggests a category, service, impact and urgency where models of those
+// kinds exist. With no support model trained yet it returns an ECONFLICT
+// error telling the admin to train one.
 func (s *Service) Classify(text string) (Classification, error) {
 	s.mu.Lock()
-	sup, cat, th := s.support, s.category, s.cfg.Threshold
+	sup, suggest, th := s.support, s.suggest, s.cfg.Threshold
 	s.mu.Unlock()
-	return classifyWith(sup, cat, th, text)
+	c, err := classifyWith(sup, th, text)
+	if err == nil {
+		c.suggestFrom(suggest, text)
+	}
+	return c, err
 }
 
-func classifyWith(sup, cat *classify.Model, th float64, text string) (Classification, error) {
+func classifyWith(sup *classify.Model, th float64, text string) (Classification, error) {
 	if strings.TrimSpace(text) == "" {
 		return Classification{}, socialdesk.FieldError("text", "Give the text to classify.")
 	}
@@ -410,10 +439,56 @@ func classifyWith(sup, cat *classify.Model, th float64, text string) (Classifica
 	p := sup.Predict(text)
 	c := Classification{Score: p.Scores[supportLabel(sup)]}
 	c.SupportRequest = c.Score >= th
-	if cat != nil {
-		c.Category = cat.Predict(text).Label
-	}
 	return c, nil
+}
+
+// suggestFrom fills in the ticket fields that the suggestion models
+// predict for text.
+func (c *Classification) suggestFrom(models map[string]*classify.Model, text string) {
+	for kind, m := range models {
+		label := m.Predict(text).Label
+		switch kind {
+		case ModelCategory:
+			c.Category = label
+		case ModelService:
+			c.Service = label
+		case ModelImpact:
+			c.Impact = label
+		case ModelUrgency:
+			c.Urgency = label
+		}
+	}
+}
+
+// ModelLabels lists the labels that the active model of a kind knows,
+// such as the categories it can suggest; nil without such a model.
+func (s *Service) ModelLabels(kind string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.suggest[kind]
+	if kind == ModelSupport {
+		m = s.support
+	}
+	if m == nil {
+		return nil
+	}
+	return m.Labels()
+}
+
+// levelLabels checks that every label of an impact or urgency model is a
+// level (high, medium or low, or 1 to 3 as ParseLevel reads them) and
+// writes it the way tickets do, so that a suggestion can be applied as is.
+// A file with any other label trains nothing.
+func levelLabels(kind string, examples []classify.Example) ([]classify.Example, error) {
+	out := make([]classify.Example, len(examples))
+	for i, e := range examples {
+		l, err := socialdesk.ParseLevel(kind, e.Label)
+		if err != nil || strings.TrimSpace(e.Label) == "" {
+			return nil, socialdesk.FieldError("csv", "Example %d has the %s label %q; %s labels are high, medium or low (or 1, 2, 3). Fix the file, or choose another model kind.", i+1, kind, e.Label, kind)
+		}
+		out[i] = classify.Example{Text: e.Text, Label: string(l)}
+	}
+	return out, nil
 }
 
 // supportLabel is the label meaning "support request": "1" when the model
@@ -431,13 +506,19 @@ func supportLabel(m *classify.Model) string {
 // Train trains a model of a kind from examples and stores it as a new,
 // active version.
 func (s *Service) Train(ctx context.Context, kind string, examples []classify.Example, note string) (int64, error) {
-	if kind != ModelSupport && kind != ModelCategory {
-		return 0, socialdesk.FieldError("kind", "The model kind is support or category.")
+	if !ValidKind(kind) {
+		return 0, socialdesk.FieldError("kind", "The model kind is support, category, service, impact or urgency.")
 	}
-	// The category model learns from tickets (title and body), so it uses
-	// the options chosen for tickets; see docs/classifier.md.
+	if kind == ModelImpact || kind == ModelUrgency {
+		var err error
+		if examples, err = levelLabels(kind, examples); err != nil {
+			return 0, err
+		}
+	}
+	// The suggestion models learn from tickets (title and body), so they
+	// use the options chosen for tickets; see docs/classifier.md.
 	opts := classify.DefaultOptions()
-	if kind == ModelCategory {
+	if kind != ModelSupport {
 		opts = classify.TicketOptions()
 	}
 	m, err := classify.Train(examples, opts)

@@ -33,7 +33,9 @@ func NewPages(s *Service, w *web.Server) (*Pages, error) {
 	if err := w.AddTemplates(templates, "templates/*.html"); err != nil {
 		return nil, err
 	}
-	return &Pages{s: s, web: w}, nil
+	p := &Pages{s: s, web: w}
+	w.SetFieldSuggester(p.fieldSuggestion)
+	return p, nil
 }
 
 // Routes returns the page routes.
@@ -41,6 +43,7 @@ func (p *Pages) Routes() []httpx.Route {
 	return []httpx.Route{
 		{Method: "GET", Pattern: "/listening", Access: "staff", Summary: "Listening dashboard", Handler: p.dashboard},
 		{Method: "POST", Pattern: "/listening/posts/{id}/feedback", Access: "staff", Summary: "Correct a post's classification", Handler: p.feedback},
+		{Method: "POST", Pattern: "/listening/posts/{id}/apply", Access: "staff", Summary: "Set the classifier's suggested fields on the ticket a post opened", Handler: p.applySuggestions},
 		{Method: "POST", Pattern: "/listening/replies/{id}/approve", Access: "staff", Summary: "Send a held acknowledgement", Handler: p.decide(true)},
 		{Method: "POST", Pattern: "/listening/replies/{id}/reject", Access: "staff", Summary: "Drop a held acknowledgement", Handler: p.decide(false)},
 		{Method: "GET", Pattern: "/admin/listening", Access: "admin", Summary: "Watch rules, outreach, detection and model versions", Handler: p.admin},
@@ -167,7 +170,7 @@ func (p *Pages) dashboard(w http.ResponseWriter, r *http.Request) {
 		"Total": total, "Kept": len(posts), "Support": support, "Share": share * 100,
 		"ByRule": bars(byRule), "ByChannel": bars(byChannel), "RuleHeight": 22*len(bars(byRule)) + 4, "ChannelHeight": 22*len(bars(byChannel)) + 4,
 		"Clusters": clusters, "Sent": states["sent"], "Held": held, "Rejected": states["rejected"], "Recent": recent,
-		"Flash": r.URL.Query().Get("flash"),
+		"Categories": p.s.ModelLabels(ModelCategory), "Flash": r.URL.Query().Get("flash"),
 	})
 }
 
@@ -243,8 +246,9 @@ func (p *Pages) renderAdmin(w http.ResponseWriter, r *http.Request, status int, 
 	p.web.Render(w, r, status, "listening-admin", "Listening settings", map[string]any{
 		"Rules": rules, "Models": models, "Config": cfg, "Values": values, "Channels": channels, "Pending": len(pending),
 		"Error": errMsg, "ErrField": socialdesk.ErrorField(err), "Flash": r.URL.Query().Get("flash"),
-		"Kinds":       []string{KindKeyword, KindPhrase, KindService, KindHashtag, KindHandle},
-		"PolicyNames": []string{ReplyPublic, ReplyPrivate, ReplyReview, ReplyNone},
+		"Kinds":           []string{KindKeyword, KindPhrase, KindService, KindHashtag, KindHandle},
+		"SuggestionKinds": SuggestionKinds,
+		"PolicyNames":     []string{ReplyPublic, ReplyPrivate, ReplyReview, ReplyNone},
 	})
 }
 

@@ -67,10 +67,16 @@ type ListeningPost struct {
 	RuleIDs    []int64
 	Score      float64
 	Support    bool
-	Category   string
-	ClusterID  int64
-	TicketID   int64
-	At         time.Time
+	// Category, Service, Impact and Urgency are the classifier's
+	// suggestions for a support request; empty where no model of that
+	// kind is active.
+	Category  string
+	Service   string
+	Impact    string
+	Urgency   string
+	ClusterID int64
+	TicketID  int64
+	At        time.Time
 }
 
 // AddListeningPost stores a post. A post seen before (same channel and
@@ -81,9 +87,9 @@ func (db *DB) AddListeningPost(ctx context.Context, p ListeningPost) (id int64, 
 	for _, r := range p.RuleIDs {
 		ids = append(ids, strconv.FormatInt(r, 10))
 	}
-	id, err = db.insert(ctx, db.w, `INSERT INTO listening_posts (channel, external_id, author, text, rule_ids, support_score, support, category, cluster_id, ticket_id, at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel, external_id) DO NOTHING`,
-		p.Channel, p.ExternalID, p.Author, p.Text, strings.Join(ids, ","), p.Score, boolInt(p.Support), p.Category, p.ClusterID, p.TicketID, toMicros(p.At))
+	id, err = db.insert(ctx, db.w, `INSERT INTO listening_posts (channel, external_id, author, text, rule_ids, support_score, support, category, service, impact, urgency, cluster_id, ticket_id, at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel, external_id) DO NOTHING`,
+		p.Channel, p.ExternalID, p.Author, p.Text, strings.Join(ids, ","), p.Score, boolInt(p.Support), p.Category, p.Service, p.Impact, p.Urgency, p.ClusterID, p.TicketID, toMicros(p.At))
 	if err == nil {
 		return id, true, nil
 	}
@@ -100,14 +106,14 @@ func (db *DB) SetListeningPostTicket(ctx context.Context, id, ticketID int64) er
 	return err
 }
 
-const listeningPostColumns = `id, channel, external_id, author, text, rule_ids, support_score, support, category, cluster_id, ticket_id, at`
+const listeningPostColumns = `id, channel, external_id, author, text, rule_ids, support_score, support, category, service, impact, urgency, cluster_id, ticket_id, at`
 
 func scanListeningPost(row interface{ Scan(...any) error }) (ListeningPost, error) {
 	var p ListeningPost
 	var rules string
 	var support int
 	var at int64
-	if err := row.Scan(&p.ID, &p.Channel, &p.ExternalID, &p.Author, &p.Text, &rules, &p.Score, &support, &p.Category, &p.ClusterID, &p.TicketID, &at); err != nil {
+	if err := row.Scan(&p.ID, &p.Channel, &p.ExternalID, &p.Author, &p.Text, &rules, &p.Score, &support, &p.Category, &p.Service, &p.Impact, &p.Urgency, &p.ClusterID, &p.TicketID, &at); err != nil {
 		return p, err
 	}
 	for _, s := range strings.Split(rules, ",") {
@@ -122,6 +128,13 @@ func scanListeningPost(row interface{ Scan(...any) error }) (ListeningPost, erro
 // ListeningPost returns one post.
 func (db *DB) ListeningPost(ctx context.Context, id int64) (ListeningPost, error) {
 	p, err := scanListeningPost(db.queryRow(ctx, db.db, `SELECT `+listeningPostColumns+` FROM listening_posts WHERE id = ?`, id))
+	return p, notFound(err, "Post")
+}
+
+// TicketListeningPost returns the first post that opened or joined a
+// ticket, ENOTFOUND when no listened post did.
+func (db *DB) TicketListeningPost(ctx context.Context, ticketID int64) (ListeningPost, error) {
+	p, err := scanListeningPost(db.queryRow(ctx, db.db, `SELECT `+listeningPostColumns+` FROM listening_posts WHERE ticket_id = ? ORDER BY id LIMIT 1`, ticketID))
 	return p, notFound(err, "Post")
 }
 
@@ -146,7 +159,7 @@ func (db *DB) ListeningPosts(ctx context.Context, since time.Time, limit int) ([
 // ListeningModel is one stored classifier version.
 type ListeningModel struct {
 	ID        int64
-	Kind      string // "support" or "category"
+	Kind      string // "support", "category", "service", "impact" or "urgency"
 	Model     []byte
 	Note      string
 	Examples  int

@@ -29,6 +29,26 @@ func (s *Server) ticket(w http.ResponseWriter, r *http.Request) {
 	s.renderTicket(w, r, t, http.StatusOK, "")
 }
 
+// FieldSuggester proposes values for a ticket's fields, such as the
+// listening classifier's guesses for a ticket opened from a social post.
+// It returns nil when it has nothing to add to what the ticket says.
+type FieldSuggester func(r *http.Request, t *socialdesk.Ticket) *FieldSuggestion
+
+// FieldSuggestion is shown to staff beside the ticket's fields, with a
+// button that posts to Action to apply it. Empty fields suggest nothing.
+type FieldSuggestion struct {
+	Source            string // who suggests it, for example "the listening classifier, from the post that opened this ticket"
+	Action            string
+	Category, Service string
+	Impact, Urgency   socialdesk.Level
+	// Priority is the priority that the suggested impact and urgency give,
+	// 0 when they do not change it.
+	Priority socialdesk.Priority
+}
+
+// SetFieldSuggester installs the field suggestions of the ticket page.
+func (s *Server) SetFieldSuggester(fn FieldSuggester) { s.fields = fn }
+
 func (s *Server) renderTicket(w http.ResponseWriter, r *http.Request, t *socialdesk.Ticket, status int, formErr string) {
 	ctx := r.Context()
 	me := socialdesk.UserFromContext(ctx)
@@ -42,7 +62,11 @@ func (s *Server) renderTicket(w http.ResponseWriter, r *http.Request, t *sociald
 	var history []socialdesk.Event
 	var children []*socialdesk.Ticket
 	var parent, outage *socialdesk.Ticket
+	var suggested *FieldSuggestion
 	if me.Role.IsStaff() {
+		if s.fields != nil && t.State.Open() {
+			suggested = s.fields(r, t)
+		}
 		history, _ = s.desk.History(ctx, t.ID)
 		children, _, _ = s.desk.Tickets(ctx, socialdesk.TicketFilter{ParentID: t.ID, Limit: 200, Sort: "created"})
 		if t.ParentID != 0 {
@@ -89,7 +113,7 @@ func (s *Server) renderTicket(w http.ResponseWriter, r *http.Request, t *sociald
 		"T": t, "Messages": views, "History": history, "Children": children, "Parent": parent, "Outage": outage,
 		"Requester": n.people[t.RequesterID], "Assignee": n.person(t.AssigneeID), "Group": n.groups[t.GroupID],
 		"Groups": n.list, "Agents": n.agents, "States": socialdesk.States, "Levels": socialdesk.Levels,
-		"Response": resp, "Resolution": reso, "FormError": formErr, "Names": n.people,
+		"Response": resp, "Resolution": reso, "Suggested": suggested, "FormError": formErr, "Names": n.people,
 		"ShowDescription": t.Description != "" && !descriptionIsFirstMessage(t, msgs),
 	}
 	s.Render(w, r, status, "ticket", t.Number()+" "+t.Title, data)

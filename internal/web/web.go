@@ -67,6 +67,7 @@ type Server struct {
 	extra   []httpx.Route
 	limiter *loginLimiter
 	suggest Suggester
+	fields  FieldSuggester
 	markup  *markup.Renderer
 	// closing is closed when the server shuts down, ending live streams.
 	closing   chan struct{}

@@ -27,7 +27,11 @@ func testListening(t *testing.T, db *store.DB) {
 	}
 	// Posts are stored once per channel and external id.
 	now := time.Now().UTC().Truncate(time.Second)
-	p := store.ListeningPost{Channel: "twitter", ExternalID: "t1", Author: "a", Text: "vpn down", RuleIDs: []int64{2, 5}, Score: 0.75, Support: true, ClusterID: 3, At: now}
+	p := store.ListeningPost{Channel: "twitter", ExternalID: "t1", Author: "a", Text: "vpn down", RuleIDs: []int64{2, 5}, Score: 0.75, Support: true,
+		Category: "network", Service: "VPN", Impact: "medium", Urgency: "high", ClusterID: 3, At: now}
+	if _, err := db.TicketListeningPost(ctx, 42); socialdesk.ErrorCode(err) != socialdesk.ENOTFOUND {
+		t.Fatalf("ticket with no post: %v, want ENOTFOUND", err)
+	}
 	pid, fresh, err := db.AddListeningPost(ctx, p)
 	if err != nil || !fresh {
 		t.Fatalf("add post: %v %v", fresh, err)
@@ -38,8 +42,12 @@ func testListening(t *testing.T, db *store.DB) {
 	}
 	db.SetListeningPostTicket(ctx, pid, 42)
 	got, err := db.ListeningPost(ctx, pid)
-	if err != nil || got.TicketID != 42 || len(got.RuleIDs) != 2 || got.RuleIDs[1] != 5 || !got.Support || got.Score < 0.74 || !got.At.Equal(now) {
+	if err != nil || got.TicketID != 42 || len(got.RuleIDs) != 2 || got.RuleIDs[1] != 5 || !got.Support || got.Score < 0.74 || !got.At.Equal(now) ||
+		got.Category != "network" || got.Service != "VPN" || got.Impact != "medium" || got.Urgency != "high" {
 		t.Fatalf("post = %+v, %v", got, err)
+	}
+	if byTicket, err := db.TicketListeningPost(ctx, 42); err != nil || byTicket.ID != pid {
+		t.Fatalf("post of ticket 42 = %+v, %v", byTicket, err)
 	}
 	if posts, _ := db.ListeningPosts(ctx, now.Add(-time.Minute), 10); len(posts) != 1 {
 		t.Fatalf("posts = %+v", posts)

@@ -1,0 +1,158 @@
+package listening_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/socialdesk/socialdesk"
+	"github.com/socialdesk/socialdesk/connector"
+	"github.com/socialdesk/socialdesk/internal/apptest"
+	"github.com/socialdesk/socialdesk/internal/classify"
+	"github.com/socialdesk/socialdesk/internal/desk"
+	"github.com/socialdesk/socialdesk/internal/listening"
+)
+
+// pastTickets is a small history of tickets for the suggestion models:
+// text, service, impact, urgency.
+var pastTickets = [][4]string{
+	{"vpn keeps dropping when I work from home", "VPN", "medium", "high"},
+	{"vpn client will not connect since the update", "VPN", "medium", "high"},
+	{"vpn disconnects every few minutes", "VPN", "medium", "high"},
+	{"printer on floor 3 is jammed", "Printing", "low", "low"},
+	{"cannot print, the printer shows offline", "Printing", "low", "low"},
+	{"printer out of toner again", "Printing", "low", "low"},
+	{"outlook asks for my password again and again", "Email", "low", "medium"},
+	{"outlook does not sync my mail", "Email", "low", "medium"},
+	{"mail stuck in the outbox", "Email", "low", "medium"},
+}
+
+// TestSuggestedFields trains models that suggest a support request's
+// service, impact and urgency, and follows a post from the classifier to
+// its ticket: the agent sees the suggestions beside the ticket's fields,
+// applies them with one click (recorded in the history, the priority
+// recomputed), and the box is gone. Labels that are not levels train
+// nothing, and chatter gets no suggestions.
+func TestSuggestedFields(t *testing.T) {
+	e := apptest.New(t)
+	ctx := t.Context()
+	sys := desk.SystemContext(ctx)
+	admin, agent, employee := e.NewSession(t, "admin"), e.NewSession(t, "agent"), e.NewSession(t, "employee")
+	support := []classify.Example{{Text: "vpn broken please help", Label: "1"}, {Text: "printer jammed help", Label: "1"}, {Text: "outlook password prompt again", Label: "1"},
+		{Text: "lovely lunch today", Label: "0"}, {Text: "great match tonight", Label: "0"}, {Text: "welcome to the team", Label: "0"}}
+	if _, err := e.App.Listening.Train(sys, listening.ModelSupport, support, "t"); err != nil {
+		t.Fatal(err)
+	}
+	csvOf := func(col int) []byte {
+		var b strings.Builder
+		b.WriteString("text,label\n")
+		for _, r := range pastTickets {
+			fmt.Fprintf(&b, "%q,%s\n", r[0], r[col])
+		}
+		return []byte(b.String())
+	}
+	// An impact file whose labels are services is refused, and the form
+	// keeps the chosen model.
+	code, _, body := admin.Upload("/admin/listening/models/train", url.Values{"kind": {listening.ModelImpact}}, "csv", "tickets.csv", csvOf(1))
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, `impact label &#34;VPN&#34;`) || !strings.Contains(body, `<option value="impact" selected>`) {
+		t.Fatalf("impact labels that are not levels: %d\n%s", code, body)
+	}
+	if ms, _ := e.App.Listening.Models(ctx); len(ms) != 1 {
+		t.Fatalf("a refused upload stored a model: %d versions", len(ms))
+	}
+	for col, kind := range map[int]string{1: listening.ModelService, 2: listening.ModelImpact, 3: listening.ModelUrgency} {
+		if code, loc, _ := admin.Upload("/admin/listening/models/train", url.Values{"kind": {kind}}, "csv", kind+".csv", csvOf(col)); code != http.StatusSeeOther || !strings.Contains(loc, "Trained+"+kind) {
+			t.Fatalf("train %s: %d %s", kind, code, loc)
+		}
+	}
+	// The API returns the suggestions with the verdict.
+	resp := e.Request(t, "agent", "POST", "/api/v1/listening/classify", `{"text":"my vpn keeps disconnecting, please help"}`)
+	var got listening.Classification
+	json.NewDecoder(resp.Body).Decode(&got)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !got.SupportRequest || got.Service != "VPN" || got.Impact != "medium" || got.Urgency != "high" {
+		t.Fatalf("classify: %d %+v", resp.StatusCode, got)
+	}
+
+	// A support request opens a ticket at the desk's default impact and
+	// urgency; its post keeps the suggestions.
+	rc, err := e.App.Ingest.Deliver(ctx, connector.Inbound{Channel: "twitter", ExternalID: "s1", Author: connector.Author{ID: "e", Email: "employee@example.com"},
+		Text: "vpn broken again, it keeps dropping, help", Visibility: connector.Private})
+	if err != nil || rc.TicketID == 0 {
+		t.Fatalf("deliver: %+v %v", rc, err)
+	}
+	before, _ := e.App.DB.Ticket(ctx, rc.TicketID)
+	if before.Service != "" || before.Urgency != socialdesk.Medium {
+		t.Fatalf("the ticket was changed before an agent chose to: %+v", before)
+	}
+	if _, _, body := agent.Do("GET", "/listening", nil); !strings.Contains(body, "<td>VPN · impact medium · urgency high</td>") {
+		t.Fatalf("the dashboard does not show the post's suggestions:\n%s", body)
+	}
+	ticketPage := fmt.Sprintf("/tickets/%d", rc.TicketID)
+	_, _, body = agent.Do("GET", ticketPage, nil)
+	if !strings.Contains(body, "Suggested fields") || !strings.Contains(body, "Service: <strong>VPN</strong>") || !strings.Contains(body, "Urgency: <strong>high</strong> (now medium)") ||
+		!strings.Contains(body, "The priority becomes <strong>P2</strong> (now P3)") || strings.Contains(body, "Impact: <strong>") {
+		t.Fatalf("the ticket page does not offer the suggestions (or offers an unchanged impact):\n%s", body)
+	}
+	if _, _, body := employee.Do("GET", ticketPage, nil); strings.Contains(body, "Suggested fields") {
+		t.Fatal("the requester sees the classifier's suggestions")
+	}
+	post, err := e.App.DB.TicketListeningPost(ctx, rc.TicketID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	apply := fmt.Sprintf("/listening/posts/%d/apply", post.ID)
+	if code, _, _ := employee.Do("POST", apply, url.Values{}); code != http.StatusForbidden && code != http.StatusNotFound {
+		t.Fatalf("an employee applied suggestions: %d", code)
+	}
+	code, loc, _ := agent.Do("POST", apply, url.Values{})
+	if code != http.StatusSeeOther || !strings.HasPrefix(loc, ticketPage+"?flash=The+suggested+fields+are+set") {
+		t.Fatalf("apply: %d %s", code, loc)
+	}
+	after, _ := e.App.DB.Ticket(ctx, rc.TicketID)
+	if after.Service != "VPN" || after.Urgency != socialdesk.High || after.Impact != socialdesk.Medium || after.Priority != 2 {
+		t.Fatalf("after applying: service %q impact %s urgency %s %s", after.Service, after.Impact, after.Urgency, after.Priority)
+	}
+	history, _ := e.App.Desk.History(e.As("agent"), rc.TicketID)
+	changed := map[string]bool{}
+	for _, ev := range history {
+		if ev.ActorID == e.People["agent"].ID {
+			changed[ev.Field] = true
+		}
+	}
+	if !changed["service"] || !changed["urgency"] {
+		t.Errorf("the history does not record the agent's change: %+v", history)
+	}
+	if _, _, body := agent.Do("GET", ticketPage, nil); strings.Contains(body, "Suggested fields") {
+		t.Error("the suggestions are still offered once applied")
+	}
+	if _, loc, _ := agent.Do("POST", apply, url.Values{}); !strings.Contains(loc, "already+has") {
+		t.Errorf("applying twice: %s", loc)
+	}
+
+	// Chatter is stored for its rule but gets no suggestions, and has no
+	// ticket to apply them to.
+	if _, err := e.App.Listening.AddRule(sys, listening.Rule{Kind: listening.KindKeyword, Value: "lunch"}); err != nil {
+		t.Fatal(err)
+	}
+	e.App.Listening.Observe(ctx, connector.Inbound{Channel: "slack", ExternalID: "c1", Author: connector.Author{ID: "fan"}, Text: "lovely lunch today", SentAt: e.App.Desk.Now()}, connector.Receipt{})
+	posts, _ := e.App.DB.ListeningPosts(ctx, e.App.Desk.Now().AddDate(0, 0, -1), 10)
+	var chatter *int64
+	for _, p := range posts {
+		if p.ExternalID == "c1" {
+			if p.Support || p.Service != "" || p.Urgency != "" {
+				t.Errorf("chatter got suggestions: %+v", p)
+			}
+			chatter = &p.ID
+		}
+	}
+	if chatter == nil {
+		t.Fatal("the chatter post matching a rule was not stored")
+	}
+	if _, loc, _ := agent.Do("POST", fmt.Sprintf("/listening/posts/%d/apply", *chatter), url.Values{}); !strings.HasPrefix(loc, "/listening?flash=This+post+did+not+open+a+ticket") {
+		t.Errorf("applying the suggestions of a post without a ticket: %s", loc)
+	}
+}
