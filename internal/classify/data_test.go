@@ -76,5 +76,6 @@ func sharedTasks() []task {
 		{"tickets category", "tickets", "title+body", "category", true},
 		{"tickets urgency", "tickets", "title+body", "urgency", false},
 		{"tickets impact", "tickets", "title+body", "impact", false},
+		{"tickets service", "tickets", "title+body", "business_service", false},
 	}
 }
