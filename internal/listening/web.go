@@ -166,12 +166,17 @@ func (p *Pages) dashboard(w http.ResponseWriter, r *http.Request) {
 		p.web.RenderError(w, r, err)
 		return
 	}
-	p.web.Render(w, r, http.StatusOK, "listening", "Listening", map[string]any{
-		"Total": total, "Kept": len(posts), "Support": support, "Share": share * 100,
+	data := map[string]any{
+		"Now": p.s.desk.Now(), "Total": total, "Kept": len(posts), "Support": support, "Share": share * 100,
 		"ByRule": bars(byRule), "ByChannel": bars(byChannel), "RuleHeight": 22*len(bars(byRule)) + 4, "ChannelHeight": 22*len(bars(byChannel)) + 4,
 		"Clusters": clusters, "Sent": states["sent"], "Held": held, "Rejected": states["rejected"], "Recent": recent,
 		"Categories": p.s.ModelLabels(ModelCategory), "Flash": r.URL.Query().Get("flash"),
-	})
+	}
+	if r.URL.Query().Get("partial") == "live" {
+		p.web.RenderFragment(w, r, "listening", "listening-live", data)
+		return
+	}
+	p.web.Render(w, r, http.StatusOK, "listening", "Listening", data)
 }
 
 func (p *Pages) feedback(w http.ResponseWriter, r *http.Request) {

@@ -16,6 +16,7 @@
     var pending = null;
     es.addEventListener("ticket", function (e) {
       var change = JSON.parse(e.data);
+      document.querySelectorAll("[data-refresh]").forEach(function (el) { refreshSoon(el); });
       if (rows) {
         if (pending) return;
         pending = setTimeout(function () {
@@ -50,6 +51,29 @@
         note.appendChild(a);
         document.getElementById("main").prepend(note);
       }
+    });
+  }
+
+  // Self-refreshing regions (data-refresh: the URL of their content,
+  // data-every: seconds between refreshes) reload while the page is
+  // visible, and soon after a ticket changes. A region holding the keyboard
+  // focus is left alone, so a button being reached is not replaced.
+  function refreshRegion(el) {
+    if (document.hidden || el.contains(document.activeElement)) return;
+    fetch(el.dataset.refresh, { credentials: "same-origin" }).then(function (r) {
+      return r.ok ? r.text() : null;
+    }).then(function (html) {
+      if (html !== null && !el.contains(document.activeElement)) el.innerHTML = html;
+    }).catch(function () {});
+  }
+  function refreshSoon(el) {
+    if (el.refreshTimer) return;
+    el.refreshTimer = setTimeout(function () { el.refreshTimer = null; refreshRegion(el); }, 1000);
+  }
+  function refreshRegions() {
+    document.querySelectorAll("[data-refresh]").forEach(function (el) {
+      var every = Math.max(5, parseInt(el.dataset.every, 10) || 15) * 1000;
+      setInterval(function () { refreshRegion(el); }, every);
     });
   }
 
@@ -158,7 +182,7 @@
   }
 
   busyForms();
-  document.addEventListener("DOMContentLoaded", function () { live(); queueKeys(); suggest(); });
+  document.addEventListener("DOMContentLoaded", function () { live(); refreshRegions(); queueKeys(); suggest(); });
 })();
 
 // Similar community questions while a question's title is typed.
