@@ -219,7 +219,16 @@ func (s *Service) openIncident(ctx context.Context, out Outcome, record func(inc
 		}
 		fmt.Fprintf(&b, "- [%s] %s\n", m.Channel, truncate(m.Text, 200))
 	}
-	t, err := s.desk.CreateTicket(ctx, desk.NewTicket{Title: title, Description: b.String(), Impact: "high", Urgency: "high", Channel: "listening"})
+	texts := make([]string, len(out.Members))
+	for i, m := range out.Members {
+		texts[i] = m.Text
+	}
+	category, service := s.commonSuggestion(ModelCategory, texts), s.commonSuggestion(ModelService, texts)
+	if category != "" || service != "" {
+		fmt.Fprintf(&b, "\nThe classifier's suggestion, shared by most reports: category %q, service %q.\n", category, service)
+	}
+	t, err := s.desk.CreateTicket(ctx, desk.NewTicket{Title: title, Description: b.String(), Impact: "high", Urgency: "high", Channel: "listening",
+		Category: category, Service: service})
 	if err != nil {
 		s.log.Error("listening: could not open major incident", "err", err)
 		return 0
@@ -250,6 +259,32 @@ func (s *Service) openIncident(ctx context.Context, out Outcome, record func(inc
 	}
 	s.log.Info("major incident opened from listening", "ticket", t.Number(), "reports", len(out.Members))
 	return t.ID
+}
+
+// commonSuggestion is the label that the active model of a kind gives to
+// at least half of texts, or "" when there is no such model or label. An
+// outage's incident takes its category and service from it, so that it is
+// routed and reported with the service that is down.
+func (s *Service) commonSuggestion(kind string, texts []string) string {
+	s.mu.Lock()
+	m := s.suggest[kind]
+	s.mu.Unlock()
+	if m == nil || len(texts) == 0 {
+		return ""
+	}
+	votes := map[string]int{}
+	best := ""
+	for _, t := range texts {
+		l := m.Predict(t).Label
+		votes[l]++
+		if votes[l] > votes[best] || (votes[l] == votes[best] && l < best) {
+			best = l
+		}
+	}
+	if 2*votes[best] < len(texts) {
+		return ""
+	}
+	return best
 }
 
 // openIncidentLike returns an open major incident opened by listening in

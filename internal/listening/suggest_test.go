@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/socialdesk/socialdesk"
 	"github.com/socialdesk/socialdesk/connector"
@@ -154,5 +155,49 @@ func TestSuggestedFields(t *testing.T) {
 	}
 	if _, loc, _ := agent.Do("POST", fmt.Sprintf("/listening/posts/%d/apply", *chatter), url.Values{}); !strings.HasPrefix(loc, "/listening?flash=This+post+did+not+open+a+ticket") {
 		t.Errorf("applying the suggestions of a post without a ticket: %s", loc)
+	}
+}
+
+// TestOutageTakesSuggestedService opens an outage from a burst of VPN
+// reports with a service model trained: the major incident carries the
+// service that most reports were given, so it is routed and reported under
+// it.
+func TestOutageTakesSuggestedService(t *testing.T) {
+	for _, trained := range []bool{true, false} {
+		t.Run(fmt.Sprint("service model ", trained), func(t *testing.T) {
+			e := apptest.New(t)
+			ctx := t.Context()
+			sys := desk.SystemContext(ctx)
+			support := []classify.Example{{Text: "vpn broken please help", Label: "1"}, {Text: "printer jammed help", Label: "1"},
+				{Text: "lovely lunch today", Label: "0"}, {Text: "great match tonight", Label: "0"}}
+			if _, err := e.App.Listening.Train(sys, listening.ModelSupport, support, "t"); err != nil {
+				t.Fatal(err)
+			}
+			if trained {
+				var ex []classify.Example
+				for _, r := range pastTickets {
+					ex = append(ex, classify.Example{Text: r[0], Label: r[1]})
+				}
+				if _, err := e.App.Listening.Train(sys, listening.ModelService, ex, "t"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			now := e.App.Desk.Now()
+			for i, text := range []string{"vpn keeps dropping again", "the vpn is down for me", "vpn disconnects all the time, not working",
+				"vpn not working since this morning", "my vpn keeps dropping", "vpn down again"} {
+				if _, err := e.App.Ingest.Deliver(ctx, connector.Inbound{Channel: []string{"slack", "mastodon"}[i%2], ExternalID: fmt.Sprint("o", i),
+					Author: connector.Author{ID: fmt.Sprint("u", i), Email: fmt.Sprintf("u%d@example.com", i)}, Text: text, SentAt: now.Add(time.Duration(i) * 20 * time.Second)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			majors, err := e.App.DB.MajorIncidents(ctx, 10)
+			if err != nil || len(majors) != 1 {
+				t.Fatalf("major incidents = %d, %v; want 1", len(majors), err)
+			}
+			want := map[bool]string{true: "VPN", false: ""}[trained]
+			if majors[0].Service != want {
+				t.Fatalf("the outage's service is %q, want %q", majors[0].Service, want)
+			}
+		})
 	}
 }
