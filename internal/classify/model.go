@@ -430,6 +430,30 @@ func (m *Model) Predict(text string) Prediction {
 	return makePrediction(m.labels, probs)
 }
 
+// PredictLabel returns only the most probable label of text, the Label of
+// Predict, without computing every label's probability: the cheaper call
+// for a model with many labels when the probabilities are not needed. An
+// untrained zero Model returns "".
+func (m *Model) PredictLabel(text string) string {
+	if len(m.labels) == 0 {
+		return ""
+	}
+	var buf [8]float64
+	z := buf[:0]
+	if len(m.labels) > len(buf) {
+		z = make([]float64, len(m.labels))
+	}
+	z = z[:len(m.labels)]
+	m.scores(text, z)
+	best := 0
+	for c := range z {
+		if z[c] > z[best] {
+			best = c
+		}
+	}
+	return m.labels[best]
+}
+
 // makePrediction picks the arg-max label; ties go to the first label in
 // sorted order.
 func makePrediction(labels []string, probs []float64) Prediction {

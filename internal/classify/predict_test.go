@@ -286,3 +286,38 @@ func TestConcurrentPredict(t *testing.T) {
 		t.Fatal(e)
 	}
 }
+
+// TestPredictLabelMatchesPredict checks that PredictLabel gives Predict's
+// label, on a two-label model and on many-label ticket models (more labels
+// than Predict's stack buffer), and "" on an untrained model.
+func TestPredictLabelMatchesPredict(t *testing.T) {
+	type set struct {
+		name  string
+		ex    []Example
+		texts []string
+	}
+	sets := []set{{name: "toy", ex: toyExamples()}}
+	if data := sharedDataDirOrEmpty(t); data != "" {
+		sets = append(sets,
+			set{name: "tickets service", ex: loadExamples(t, filepath.Join(data, "tickets", "dev.csv"), "title+body", "business_service")},
+			set{name: "tickets category", ex: loadExamples(t, filepath.Join(data, "tickets", "dev.csv"), "title+body", "category")})
+	}
+	for _, s := range sets {
+		m, err := Train(s.ex, TicketOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts := []string{"", "!!!", "vpn not working"}
+		for _, e := range s.ex {
+			texts = append(texts, e.Text)
+		}
+		for _, text := range texts {
+			if got, want := m.PredictLabel(text), m.Predict(text).Label; got != want {
+				t.Fatalf("%s: PredictLabel(%q) = %q, Predict gives %q", s.name, text, got, want)
+			}
+		}
+	}
+	if l := new(Model).PredictLabel("anything"); l != "" {
+		t.Fatalf("untrained model: %q", l)
+	}
+}

@@ -21,20 +21,53 @@ import (
 // Spotify stream compressed 60x with three injected outages. It reports
 // posts/s.
 func BenchmarkListen(b *testing.B) {
+	sup, _ := benchModels(b, false)
+	benchListen(b, sup, nil)
+}
+
+// BenchmarkListenSuggest is BenchmarkListen with the four suggestion
+// models (category, service, impact, urgency; trained on tickets/dev.csv)
+// run for every post the support model calls a support request, as
+// Observe does for a support request that opened a ticket: the cost
+// when every support request does.
+func BenchmarkListenSuggest(b *testing.B) {
+	sup, suggest := benchModels(b, true)
+	benchListen(b, sup, suggest)
+}
+
+// benchModels trains the support model on complaints/dev.csv and, with
+// suggestions, the four suggestion models on tickets/dev.csv.
+func benchModels(b *testing.B, suggestions bool) (*classify.Model, map[string]*classify.Model) {
 	data := sharedDataDir(b)
-	f, err := os.Open(filepath.Join(data, "complaints", "dev.csv"))
-	if err != nil {
-		b.Skipf("complaints/dev.csv not available: %v", err)
+	read := func(file, text, label string) []classify.Example {
+		f, err := os.Open(filepath.Join(data, file))
+		if err != nil {
+			b.Skipf("%s not available: %v", file, err)
+		}
+		defer f.Close()
+		ex, err := classify.ReadCSV(f, text, label)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return ex
 	}
-	ex, err := classify.ReadCSV(f, "text", "label")
-	f.Close()
+	sup, err := classify.Train(read("complaints/dev.csv", "text", "label"), classify.DefaultOptions())
 	if err != nil {
 		b.Fatal(err)
 	}
-	model, err := classify.Train(ex, classify.DefaultOptions())
-	if err != nil {
-		b.Fatal(err)
+	if !suggestions {
+		return sup, nil
 	}
+	suggest := map[string]*classify.Model{}
+	for kind, col := range map[string]string{ModelCategory: "category", ModelService: "business_service", ModelImpact: "impact", ModelUrgency: "urgency"} {
+		if suggest[kind], err = classify.Train(read("tickets/dev.csv", "title+body", col), classify.TicketOptions()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return sup, suggest
+}
+
+func benchListen(b *testing.B, sup *classify.Model, suggest map[string]*classify.Model) {
 	start := time.Date(2026, 1, 5, 8, 0, 0, 0, time.UTC)
 	stream := loadBackground(b, start)
 	end := stream[len(stream)-1].At
@@ -52,13 +85,15 @@ func BenchmarkListen(b *testing.B) {
 		if len(matcher.Match(r.Channel, r.Text, nil)) > 0 {
 			matched++
 		}
-		if p := model.Predict(r.Text); p.Label == "1" {
+		if c, _ := classifyWith(sup, 0.5, r.Text); c.SupportRequest {
+			c.suggestFrom(suggest, r.Text)
 			support++
 		}
 		d.Observe(r)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "posts/s")
-	_ = matched + support
+	b.ReportMetric(float64(support)/float64(b.N), "support-share")
+	_ = matched
 }
 
 // BenchmarkDetect measures rule matching, dedupe and clustering alone
@@ -138,6 +173,36 @@ func BenchmarkObserve(b *testing.B) {
 					connector.Receipt{})
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "posts/s")
+		})
+	}
+}
+
+// BenchmarkClassifyPost measures the classification step of Observe on the
+// Spotify stream: the support model alone ("support"), and with the four
+// suggestion models that run for the posts it calls support requests
+// ("suggestions": category, service, impact and urgency, trained on
+// tickets/dev.csv). It reports posts/s; the ratio of the two is the cost
+// of the suggestions.
+func BenchmarkClassifyPost(b *testing.B) {
+	sup, suggest := benchModels(b, true)
+	stream := loadBackground(b, time.Date(2026, 1, 5, 8, 0, 0, 0, time.UTC))
+	for _, bc := range []struct {
+		name    string
+		suggest map[string]*classify.Model
+	}{{"support", nil}, {"suggestions", suggest}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			support := 0
+			for i := 0; b.Loop(); i++ {
+				text := stream[i%len(stream)].Text
+				c, _ := classifyWith(sup, 0.6, text)
+				if c.SupportRequest {
+					c.suggestFrom(bc.suggest, text)
+					support++
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "posts/s")
+			b.ReportMetric(float64(support)/float64(b.N), "support-share")
 		})
 	}
 }

@@ -40,9 +40,11 @@ func (s *Service) Observe(ctx context.Context, msg connector.Inbound, rc connect
 	var cl Classification
 	if s.support != nil {
 		cl, _ = classifyWith(s.support, cfg.Threshold, text)
-		if cl.SupportRequest {
-			// Suggestions matter for the ticket a support request
-			// becomes; chatter is not worth the models' time.
+		if cl.SupportRequest && rc.TicketID != 0 {
+			// The suggestions are for the ticket a support request
+			// opened; a post without one has nothing to apply them to,
+			// and chatter is not worth the models' time
+			// (BenchmarkListenSuggest).
 			cl.suggestFrom(s.suggest, text)
 		}
 	}
@@ -275,7 +277,7 @@ func (s *Service) commonSuggestion(kind string, texts []string) string {
 	votes := map[string]int{}
 	best := ""
 	for _, t := range texts {
-		l := m.Predict(t).Label
+		l := m.PredictLabel(t)
 		votes[l]++
 		if votes[l] > votes[best] || (votes[l] == votes[best] && l < best) {
 			best = l

@@ -446,7 +446,7 @@ func classifyWith(sup *classify.Model, th float64, text string) (Classification,
 // predict for text.
 func (c *Classification) suggestFrom(models map[string]*classify.Model, text string) {
 	for kind, m := range models {
-		label := m.Predict(text).Label
+		label := m.PredictLabel(text)
 		switch kind {
 		case ModelCategory:
 			c.Category = label
