@@ -420,12 +420,7 @@ func (m *Model) Predict(text string) Prediction {
 		return Prediction{}
 	}
 	var buf [8]float64
-	probs := buf[:0]
-	if len(m.labels) > len(buf) {
-		probs = make([]float64, len(m.labels))
-	}
-	probs = probs[:len(m.labels)]
-	m.scores(text, probs)
+	probs := m.logitsOf(text, buf[:])
 	softmax(probs)
 	return makePrediction(m.labels, probs)
 }
@@ -439,12 +434,7 @@ func (m *Model) PredictLabel(text string) string {
 		return ""
 	}
 	var buf [8]float64
-	z := buf[:0]
-	if len(m.labels) > len(buf) {
-		z = make([]float64, len(m.labels))
-	}
-	z = z[:len(m.labels)]
-	m.scores(text, z)
+	z := m.logitsOf(text, buf[:])
 	best := 0
 	for c := range z {
 		if z[c] > z[best] {
@@ -452,6 +442,19 @@ func (m *Model) PredictLabel(text string) string {
 		}
 	}
 	return m.labels[best]
+}
+
+// logitsOf returns the label scores of text before the softmax, in buf
+// when it has room for every label (so that a model with few labels
+// allocates nothing).
+func (m *Model) logitsOf(text string, buf []float64) []float64 {
+	z := buf[:0]
+	if len(m.labels) > cap(buf) {
+		z = make([]float64, len(m.labels))
+	}
+	z = z[:len(m.labels)]
+	m.scores(text, z)
+	return z
 }
 
 // makePrediction picks the arg-max label; ties go to the first label in
