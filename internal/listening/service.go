@@ -484,7 +484,7 @@ func levelLabels(kind string, examples []classify.Example) ([]classify.Example, 
 	for i, e := range examples {
 		l, err := socialdesk.ParseLevel(kind, e.Label)
 		if err != nil || strings.TrimSpace(e.Label) == "" {
-			return nil, socialdesk.FieldError("csv", "Example %d has the %s label %q; %s labels are high, medium or low (or 1, 2, 3). Fix the file, or choose another model kind.", i+1, kind, e.Label, kind)
+			return nil, socialdesk.FieldError("csv", "Row %d after the header has the %s label %q; %s labels are high, medium or low (or 1, 2, 3). Fix the file, or choose another model kind.", i+1, kind, e.Label, kind)
 		}
 		out[i] = classify.Example{Text: e.Text, Label: string(l)}
 	}
