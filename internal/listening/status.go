@@ -191,10 +191,43 @@ func (s *Service) Feedback(ctx context.Context, postID int64, kind, category str
 	return err
 }
 
+// WaitingCorrections counts the corrections that ApplyFeedback would use
+// for every kind of model: agents' clicks on the dashboard, and the ticket
+// fields left different from the suggestions (for active models only).
+func (s *Service) WaitingCorrections(ctx context.Context) (int, error) {
+	n := 0
+	for _, kind := range append([]string{ModelSupport}, SuggestionKinds...) {
+		pending, err := s.db.PendingListeningFeedback(ctx, kind)
+		if err != nil {
+			return 0, err
+		}
+		n += len(pending)
+		if kind != ModelSupport && s.ModelLabels(kind) != nil {
+			c, err := s.db.CountTicketCorrections(ctx, kind)
+			if err != nil {
+				return 0, err
+			}
+			n += c
+		}
+	}
+	return n, nil
+}
+
 // ApplyFeedback continues training the active model of a kind on the
 // pending corrections (Model.Update) and stores the result as a new
 // version. It returns the new version id, or 0 when nothing was pending.
+//
+// For a suggestion model it first takes, as corrections, the fields that
+// agents left different from the suggestions on resolved and closed
+// tickets (store.AddTicketCorrections), when a model of the kind is active.
+// A correction whose label the model does not know (a new service, say) is
+// marked applied without teaching it; such a label needs a new training.
 func (s *Service) ApplyFeedback(ctx context.Context, kind string) (int64, error) {
+	if kind != ModelSupport && s.ModelLabels(kind) != nil {
+		if _, err := s.db.AddTicketCorrections(ctx, kind); err != nil {
+			return 0, err
+		}
+	}
 	pending, err := s.db.PendingListeningFeedback(ctx, kind)
 	if err != nil || len(pending) == 0 {
 		return 0, err

@@ -134,6 +134,29 @@ func TestSuggestedFields(t *testing.T) {
 		t.Errorf("applying twice: %s", loc)
 	}
 
+	// The agent then finds it was the printer after all, and resolves the
+	// ticket: the service left different from the suggestion is one
+	// correction waiting, which the next version of the service model
+	// learns; the fields that agree teach nothing.
+	printing, resolved := "Printing", socialdesk.StateResolved
+	if _, err := e.App.Desk.UpdateTicket(e.As("agent"), rc.TicketID, socialdesk.TicketUpdate{Service: &printing, State: &resolved}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, body := admin.Do("GET", "/admin/listening", nil); !strings.Contains(body, "1 correction from agents waiting") {
+		t.Fatalf("the settings page does not count the ticket's correction:\n%s", body)
+	}
+	code, loc, _ = admin.Do("POST", "/admin/listening/models/update", url.Values{})
+	if code != http.StatusSeeOther || !strings.Contains(loc, "New+service+model+version") || strings.Contains(loc, "urgency") {
+		t.Fatalf("apply corrections: %d %s", code, loc)
+	}
+	models, _ := e.App.Listening.Models(ctx)
+	if models[0].Kind != listening.ModelService || !models[0].Active || !strings.Contains(models[0].Note, "1 correction") {
+		t.Fatalf("newest model = %+v", models[0])
+	}
+	if _, loc, _ := admin.Do("POST", "/admin/listening/models/update", url.Values{}); !strings.Contains(loc, "No+corrections+waiting") {
+		t.Fatalf("the same ticket was taken twice: %s", loc)
+	}
+
 	// Chatter is stored for its rule but gets no suggestions, and has no
 	// ticket to apply them to.
 	if _, err := e.App.Listening.AddRule(sys, listening.Rule{Kind: listening.KindKeyword, Value: "lunch"}); err != nil {

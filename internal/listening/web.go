@@ -231,7 +231,7 @@ func (p *Pages) renderAdmin(w http.ResponseWriter, r *http.Request, status int, 
 		p.web.RenderError(w, r, rerr)
 		return
 	}
-	pending, _ := p.s.db.PendingListeningFeedback(ctx, ModelSupport)
+	pending, _ := p.s.WaitingCorrections(ctx) // best effort: the page shows 0
 	cfg := p.s.Config()
 	values := configValues(cfg)
 	if err != nil {
@@ -249,7 +249,7 @@ func (p *Pages) renderAdmin(w http.ResponseWriter, r *http.Request, status int, 
 		errMsg = socialdesk.ErrorMessage(err)
 	}
 	p.web.Render(w, r, status, "listening-admin", "Listening settings", map[string]any{
-		"Rules": rules, "Models": models, "Config": cfg, "Values": values, "Channels": channels, "Pending": len(pending),
+		"Rules": rules, "Models": models, "Config": cfg, "Values": values, "Channels": channels, "Pending": pending,
 		"Error": errMsg, "ErrField": socialdesk.ErrorField(err), "Flash": r.URL.Query().Get("flash"),
 		"Kinds":           []string{KindKeyword, KindPhrase, KindService, KindHashtag, KindHandle},
 		"SuggestionKinds": SuggestionKinds,
@@ -411,7 +411,7 @@ func (p *Pages) applyFeedback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var msgs []string
-	for _, kind := range []string{ModelSupport, ModelCategory} {
+	for _, kind := range append([]string{ModelSupport}, SuggestionKinds...) {
 		id, err := p.s.ApplyFeedback(r.Context(), kind)
 		switch {
 		case socialdesk.ErrorCode(err) == socialdesk.ENOTFOUND:

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -262,6 +263,57 @@ func (db *DB) PendingListeningFeedback(ctx context.Context, kind string) ([]List
 		out = append(out, f)
 	}
 	return out, rows.Err()
+}
+
+// suggestionColumns names the listening_posts and tickets column of each
+// suggested field: the same name in both tables.
+var suggestionColumns = map[string]string{"category": "category", "service": "service", "impact": "impact", "urgency": "urgency"}
+
+// ticketCorrections is the FROM and WHERE of the posts that were given a
+// suggestion for a field and whose ticket was resolved or closed with
+// another value in it, not yet taken as a correction of that kind. A post
+// suggested nothing (no model at the time) teaches nothing: a ticket's
+// impact of medium may be no more than the default. Its argument is the
+// kind.
+func ticketCorrections(col string) string {
+	return ` FROM listening_posts p JOIN tickets t ON t.id = p.ticket_id
+		WHERE p.ticket_id <> 0 AND p.support = 1 AND t.state IN ('resolved', 'closed')
+		AND p.` + col + ` <> '' AND t.` + col + ` <> '' AND t.` + col + ` <> p.` + col + `
+		AND NOT EXISTS (SELECT 1 FROM listening_feedback f WHERE f.post_id = p.id AND f.kind = ?)`
+}
+
+// CountTicketCorrections counts the posts whose resolved or closed ticket
+// ended with a value of the field kind (category, service, impact or
+// urgency) other than the one suggested, and that AddTicketCorrections has
+// not taken yet.
+func (db *DB) CountTicketCorrections(ctx context.Context, kind string) (int, error) {
+	col, ok := suggestionColumns[kind]
+	if !ok {
+		return 0, fmt.Errorf("store: no suggested field %q", kind)
+	}
+	var n int
+	err := db.queryRow(ctx, db.db, `SELECT COUNT(*)`+ticketCorrections(col), kind).Scan(&n)
+	return n, err
+}
+
+// AddTicketCorrections stores, as pending corrections of kind, the value
+// that each counted ticket ended with, labelling its post's text: an
+// agent who set the service of a ticket teaches the service model. The
+// person is the ticket's assignee (0 when none). Each post gives at most
+// one correction of a kind, however often this runs. It returns how many
+// were added.
+func (db *DB) AddTicketCorrections(ctx context.Context, kind string) (int, error) {
+	col, ok := suggestionColumns[kind]
+	if !ok {
+		return 0, fmt.Errorf("store: no suggested field %q", kind)
+	}
+	res, err := db.exec(ctx, db.w, `INSERT INTO listening_feedback (post_id, person_id, kind, label, text, created_at)
+		SELECT p.id, t.assignee_id, CAST(? AS TEXT), t.`+col+`, p.text, CAST(? AS BIGINT)`+ticketCorrections(col), kind, toMicros(db.now()), kind)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
 }
 
 // AddListeningModelFromFeedback stores a model version built from the

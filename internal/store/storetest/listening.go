@@ -122,6 +122,46 @@ func testListening(t *testing.T, db *store.DB) {
 	if err != nil || len(majors) != 1 || majors[0].ID != tk.ID {
 		t.Fatalf("majors = %+v, %v", majors, err)
 	}
+	// A resolved ticket whose service differs from its post's suggestion
+	// gives one correction of the service, once; open tickets, agreeing
+	// fields and empty fields give none.
+	mk := func(title string, state socialdesk.State, service, impact string, suggested store.ListeningPost) {
+		tk := newTicket(req.ID, title, 3)
+		tk.State, tk.Service, tk.Impact = state, service, socialdesk.Level(impact)
+		if err := db.CreateTicket(ctx, tk, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		suggested.Channel, suggested.ExternalID, suggested.Author, suggested.Text, suggested.Support, suggested.TicketID, suggested.At = "slack", title, "a", title+" text", true, tk.ID, now
+		if _, _, err := db.AddListeningPost(ctx, suggested); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mk("corrected", socialdesk.StateResolved, "VPN", "medium", store.ListeningPost{Service: "Email", Impact: "medium"})
+	mk("still open", socialdesk.StateInProgress, "VPN", "medium", store.ListeningPost{Service: "Email"})
+	mk("agreed", socialdesk.StateClosed, "Email", "high", store.ListeningPost{Service: "Email", Impact: "low"})
+	mk("unset", socialdesk.StateResolved, "", "medium", store.ListeningPost{Service: "Email"})
+	if n, err := db.CountTicketCorrections(ctx, "service"); err != nil || n != 1 {
+		t.Fatalf("service corrections counted = %d, %v; want 1", n, err)
+	}
+	if n, err := db.CountTicketCorrections(ctx, "impact"); err != nil || n != 1 {
+		t.Fatalf("impact corrections counted = %d, %v; want 1 (the closed ticket's high)", n, err)
+	}
+	if _, err := db.CountTicketCorrections(ctx, "priority"); err == nil {
+		t.Fatal("a correction of an unknown field was counted")
+	}
+	for round := range 2 {
+		n, err := db.AddTicketCorrections(ctx, "service")
+		if err != nil || n != 1-round {
+			t.Fatalf("round %d: added %d service corrections, %v; want %d", round, n, err, 1-round)
+		}
+	}
+	pendingService, err := db.PendingListeningFeedback(ctx, "service")
+	if err != nil || len(pendingService) != 1 || pendingService[0].Label != "VPN" || pendingService[0].Text != "corrected text" {
+		t.Fatalf("pending service corrections = %+v, %v", pendingService, err)
+	}
+	if n, _ := db.CountTicketCorrections(ctx, "service"); n != 0 {
+		t.Fatalf("%d service corrections still counted after they were taken", n)
+	}
 	// The status page reads every incident's updates and report count in
 	// one query each.
 	quiet := newTicket(req.ID, "Printer outage", 2)
