@@ -40,15 +40,16 @@ func (s *Service) Observe(ctx context.Context, msg connector.Inbound, rc connect
 	var cl Classification
 	if s.support != nil {
 		cl, _ = classifyWith(s.support, cfg.Threshold, text)
-		if cl.SupportRequest && rc.TicketID != 0 {
-			// The suggestions are for the ticket a support request
-			// opened; a post without one has nothing to apply them to,
-			// and chatter is not worth the models' time
-			// (BenchmarkListenSuggest).
-			cl.suggestFrom(s.suggest, text)
-		}
 	}
+	suggest := s.suggest // replaced, never changed, by ReloadModels
 	s.mu.Unlock()
+	if cl.SupportRequest && rc.TicketID != 0 {
+		// The suggestions are for the ticket a support request opened; a
+		// post without one has nothing to apply them to, and chatter is
+		// not worth the models' time (BenchmarkListenSuggest). They run
+		// outside the service's lock.
+		cl.suggestFrom(suggest, text)
+	}
 	if rc.Duplicate && at.Before(s.desk.Now().Add(-time.Duration(cfg.WindowMinutes)*time.Minute)) {
 		return
 	}

@@ -42,9 +42,20 @@ const (
 // request, in the order the pages show them.
 var SuggestionKinds = []string{ModelCategory, ModelService, ModelImpact, ModelUrgency}
 
+// modelKinds are all the listening models: the support model, then the
+// suggestion models.
+var modelKinds = append([]string{ModelSupport}, SuggestionKinds...)
+
 // ValidKind reports whether kind names a listening model.
 func ValidKind(kind string) bool {
-	return kind == ModelSupport || slices.Contains(SuggestionKinds, kind)
+	return slices.Contains(modelKinds, kind)
+}
+
+// hasSuggestionModel reports whether a suggestion model of kind is active.
+func (s *Service) hasSuggestionModel(kind string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.suggest[kind] != nil
 }
 
 // Config is what admins tune on /admin/listening. It is stored as the

@@ -196,13 +196,13 @@ func (s *Service) Feedback(ctx context.Context, postID int64, kind, category str
 // fields left different from the suggestions (for active models only).
 func (s *Service) WaitingCorrections(ctx context.Context) (int, error) {
 	n := 0
-	for _, kind := range append([]string{ModelSupport}, SuggestionKinds...) {
+	for _, kind := range modelKinds {
 		pending, err := s.db.PendingListeningFeedback(ctx, kind)
 		if err != nil {
 			return 0, err
 		}
 		n += len(pending)
-		if kind != ModelSupport && s.ModelLabels(kind) != nil {
+		if s.hasSuggestionModel(kind) {
 			c, err := s.db.CountTicketCorrections(ctx, kind)
 			if err != nil {
 				return 0, err
@@ -223,7 +223,7 @@ func (s *Service) WaitingCorrections(ctx context.Context) (int, error) {
 // A correction whose label the model does not know (a new service, say) is
 // marked applied without teaching it; such a label needs a new training.
 func (s *Service) ApplyFeedback(ctx context.Context, kind string) (int64, error) {
-	if kind != ModelSupport && s.ModelLabels(kind) != nil {
+	if s.hasSuggestionModel(kind) {
 		if _, err := s.db.AddTicketCorrections(ctx, kind); err != nil {
 			return 0, err
 		}

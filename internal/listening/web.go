@@ -411,7 +411,7 @@ func (p *Pages) applyFeedback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var msgs []string
-	for _, kind := range append([]string{ModelSupport}, SuggestionKinds...) {
+	for _, kind := range modelKinds {
 		id, err := p.s.ApplyFeedback(r.Context(), kind)
 		switch {
 		case socialdesk.ErrorCode(err) == socialdesk.ENOTFOUND:
