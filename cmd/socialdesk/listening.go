@@ -14,7 +14,8 @@ import (
 )
 
 const listeningUsage = `usage:
-  socialdesk listening train --csv FILE [--text-col text] [--label-col label] [--kind support|category|service|impact|urgency]`
+  socialdesk listening train --csv FILE [--text-col text] [--label-col label] [--kind support|category|service|impact|urgency]
+  socialdesk listening train --from-tickets --kind category|service|impact|urgency`
 
 // cmdListening trains the listening classifiers. Each training stores a
 // new model version in the database and makes it active; older versions
@@ -24,18 +25,35 @@ func cmdListening(ctx context.Context, args []string, getenv func(string) string
 		return fmt.Errorf("%s", listeningUsage)
 	}
 	fs, common := newFlagSet("listening train", stderr)
-	csvPath := fs.String("csv", "", "CSV file with a header row (required)")
+	csvPath := fs.String("csv", "", "CSV file with a header row (required unless --from-tickets)")
+	fromTickets := fs.Bool("from-tickets", false, "train a suggestion model from the desk's resolved and closed tickets instead of a file")
 	textCol := fs.String("text-col", "text", "text column; join columns with + (title+body)")
 	labelCol := fs.String("label-col", "label", "label column; for support models 1 means a support request")
 	kind := fs.String("kind", listening.ModelSupport, "support (1 = support request), or a ticket field to suggest: category, service, impact or urgency (labels high, medium, low)")
 	if err := parse(fs, args[1:], getenv); err != nil {
 		return err
 	}
-	if *csvPath == "" {
-		return fmt.Errorf("--csv is required\n%s", listeningUsage)
-	}
 	if !listening.ValidKind(*kind) {
 		return fmt.Errorf("--kind must be support, category, service, impact or urgency\n%s", listeningUsage)
+	}
+	if *fromTickets {
+		if *csvPath != "" {
+			return fmt.Errorf("give either --csv or --from-tickets, not both\n%s", listeningUsage)
+		}
+		a, err := common.openApp(ctx, app.Config{SecretKey: getenv("SOCIALDESK_SECRET_KEY")})
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		id, n, err := a.Listening.TrainFromTickets(desk.SystemContext(ctx), *kind)
+		if err != nil {
+			return fmt.Errorf("%s", socialdesk.ErrorMessage(err))
+		}
+		fmt.Fprintf(stdout, "Trained %s model version %d from %d resolved tickets; it is now active.\n", *kind, id, n)
+		return nil
+	}
+	if *csvPath == "" {
+		return fmt.Errorf("--csv or --from-tickets is required\n%s", listeningUsage)
 	}
 	f, err := os.Open(*csvPath)
 	if err != nil {

@@ -3,12 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/socialdesk/socialdesk"
 	"github.com/socialdesk/socialdesk/internal/store"
 )
 
@@ -35,7 +38,7 @@ func TestListeningTrain(t *testing.T) {
 	if _, err := sh("listening", "train", "--csv", csvPath, "--text-col", "missing"); err == nil {
 		t.Fatal("training with a missing column succeeded")
 	}
-	if _, err := sh("listening", "train"); err == nil || !strings.Contains(err.Error(), "--csv is required") {
+	if _, err := sh("listening", "train"); err == nil || !strings.Contains(err.Error(), "--csv or --from-tickets is required") {
 		t.Fatalf("no --csv: %v", err)
 	}
 	if _, err := sh("listening", "train", "--csv", csvPath, "--text-col", "body", "--label-col", "is_request", "--kind", "priority"); err == nil || !strings.Contains(err.Error(), "--kind must be") {
@@ -45,13 +48,45 @@ func TestListeningTrain(t *testing.T) {
 	if _, err := sh("listening", "train", "--csv", csvPath, "--text-col", "body", "--label-col", "is_request", "--kind", "impact"); err == nil || !strings.Contains(err.Error(), `label "0"`) {
 		t.Fatalf("impact from 0/1 labels: %v", err)
 	}
+	// A suggestion model can learn from the desk's resolved tickets
+	// instead, once they have two services; the support model cannot.
+	if _, err := sh("listening", "train", "--from-tickets", "--kind", "service"); err == nil || !strings.Contains(err.Error(), "Only 0 resolved or closed ticket(s) have a service") {
+		t.Fatalf("from tickets on an empty desk: %v", err)
+	}
+	if _, err := sh("listening", "train", "--from-tickets"); err == nil || !strings.Contains(err.Error(), "support model learns from labelled posts") {
+		t.Fatalf("support model from tickets: %v", err)
+	}
+	if _, err := sh("listening", "train", "--from-tickets", "--kind", "service", "--csv", csvPath); err == nil || !strings.Contains(err.Error(), "not both") {
+		t.Fatalf("--csv with --from-tickets: %v", err)
+	}
 	db, err := store.OpenSQLite(ctx, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	for i, svc := range []string{"VPN", "Printing", "VPN", ""} {
+		tk := &socialdesk.Ticket{Type: socialdesk.Incident, Title: fmt.Sprintf("ticket %d", i), State: socialdesk.StateResolved, Impact: socialdesk.Medium, Urgency: socialdesk.Medium,
+			Priority: 3, Service: svc, Channel: "portal", CreatedAt: now, UpdatedAt: now}
+		if err := db.CreateTicket(ctx, tk, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	if out, err := sh("listening", "train", "--from-tickets", "--kind", "service"); err != nil || !strings.Contains(out, "from 3 resolved tickets") {
+		t.Fatalf("service model from tickets: %q %v", out, err)
+	}
+	db, err = store.OpenSQLite(ctx, data)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
 	models, err := db.ListeningModels(ctx)
-	if err != nil || len(models) != 1 || !models[0].Active || models[0].Examples != 6 {
-		t.Fatalf("models = %+v, %v", models, err)
+	if err != nil || len(models) != 2 {
+		t.Fatalf("models = %+v, %v; want the support model and the service model", models, err)
+	}
+	for _, m := range models {
+		if want := map[string]int{"support": 6, "service": 3}[m.Kind]; !m.Active || m.Examples != want {
+			t.Fatalf("model %+v: want active with %d examples", m, want)
+		}
 	}
 }

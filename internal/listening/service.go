@@ -548,6 +548,44 @@ func (s *Service) Train(ctx context.Context, kind string, examples []classify.Ex
 	return id, s.ReloadModels(ctx)
 }
 
+// TicketTrainingLimit is how many of the newest resolved tickets
+// TrainFromTickets learns from at most: enough for the desk's current
+// services, and a training of a few seconds.
+const TicketTrainingLimit = 20000
+
+// TrainFromTickets trains a suggestion model of kind (category, service,
+// impact or urgency) from the desk's own resolved and closed tickets, the
+// newest TicketTrainingLimit that have the field, and stores it as a new,
+// active version. This is how a model learns a service that was added
+// after it was trained. It returns the version and the number of tickets.
+func (s *Service) TrainFromTickets(ctx context.Context, kind string) (int64, int, error) {
+	if !slices.Contains(SuggestionKinds, kind) {
+		return 0, 0, socialdesk.Errorf(socialdesk.EINVALID, "Only the models that suggest a ticket's category, service, impact or urgency learn from tickets; the support model learns from labelled posts (a CSV file).")
+	}
+	rows, err := s.db.ResolvedTicketExamples(ctx, kind, TicketTrainingLimit)
+	if err != nil {
+		return 0, 0, err
+	}
+	labels := map[string]bool{}
+	examples := make([]classify.Example, len(rows))
+	for i, r := range rows {
+		examples[i] = classify.Example{Text: r.Text, Label: r.Label}
+		labels[r.Label] = true
+	}
+	if len(labels) < 2 {
+		return 0, 0, socialdesk.Errorf(socialdesk.EINVALID, "Only %d resolved or closed ticket(s) have a %s, with %d different value(s); a model needs at least two. Resolve more tickets with their %s set, or train from a CSV file of past tickets.", len(rows), kind, len(labels), kind)
+	}
+	id, err := s.Train(ctx, kind, examples, fmt.Sprintf("trained from the desk's %d newest resolved tickets", len(rows)))
+	return id, len(rows), err
+}
+
+// TicketTrainingCounts is, for each suggestion kind, how many resolved
+// tickets have the field and how many different values they have; the
+// newest TicketTrainingLimit of them are what TrainFromTickets learns from.
+func (s *Service) TicketTrainingCounts(ctx context.Context) (map[string]store.ResolvedTicketCount, error) {
+	return s.db.ResolvedTicketCounts(ctx)
+}
+
 // Rollback makes an older model version active again.
 func (s *Service) Rollback(ctx context.Context, id int64) error {
 	if err := s.db.ActivateListeningModel(ctx, id); err != nil {

@@ -221,7 +221,8 @@ func (s *Service) WaitingCorrections(ctx context.Context) (int, error) {
 // agents left different from the suggestions on resolved and closed
 // tickets (store.AddTicketCorrections), when a model of the kind is active.
 // A correction whose label the model does not know (a new service, say) is
-// marked applied without teaching it; such a label needs a new training.
+// marked applied without teaching it; such a label needs a new training
+// (TrainFromTickets).
 func (s *Service) ApplyFeedback(ctx context.Context, kind string) (int64, error) {
 	if s.hasSuggestionModel(kind) {
 		if _, err := s.db.AddTicketCorrections(ctx, kind); err != nil {

@@ -31,6 +31,10 @@ var pastTickets = [][4]string{
 	{"mail stuck in the outbox", "Email", "low", "medium"},
 }
 
+// supportPosts trains a small support model.
+var supportPosts = []classify.Example{{Text: "vpn broken please help", Label: "1"}, {Text: "printer jammed help", Label: "1"}, {Text: "outlook password prompt again", Label: "1"},
+	{Text: "lovely lunch today", Label: "0"}, {Text: "great match tonight", Label: "0"}, {Text: "welcome to the team", Label: "0"}}
+
 // TestSuggestedFields trains models that suggest a support request's
 // service, impact and urgency, and follows a post from the classifier to
 // its ticket: the agent sees the suggestions beside the ticket's fields,
@@ -42,9 +46,7 @@ func TestSuggestedFields(t *testing.T) {
 	ctx := t.Context()
 	sys := desk.SystemContext(ctx)
 	admin, agent, employee := e.NewSession(t, "admin"), e.NewSession(t, "agent"), e.NewSession(t, "employee")
-	support := []classify.Example{{Text: "vpn broken please help", Label: "1"}, {Text: "printer jammed help", Label: "1"}, {Text: "outlook password prompt again", Label: "1"},
-		{Text: "lovely lunch today", Label: "0"}, {Text: "great match tonight", Label: "0"}, {Text: "welcome to the team", Label: "0"}}
-	if _, err := e.App.Listening.Train(sys, listening.ModelSupport, support, "t"); err != nil {
+	if _, err := e.App.Listening.Train(sys, listening.ModelSupport, supportPosts, "t"); err != nil {
 		t.Fatal(err)
 	}
 	csvOf := func(col int) []byte {
@@ -222,5 +224,89 @@ func TestOutageTakesSuggestedService(t *testing.T) {
 				t.Fatalf("the outage's service is %q, want %q", majors[0].Service, want)
 			}
 		})
+	}
+}
+
+// TestTrainFromTickets trains suggestion models from the desk's own
+// resolved tickets on /admin/listening: the page counts what each model
+// would learn from, a model needs two values, and a service added after
+// the first training is suggested once the model is trained again.
+func TestTrainFromTickets(t *testing.T) {
+	e := apptest.New(t)
+	ctx := t.Context()
+	admin, agent := e.NewSession(t, "admin"), e.NewSession(t, "agent")
+	if _, err := e.App.Listening.Train(desk.SystemContext(ctx), listening.ModelSupport, supportPosts, "t"); err != nil {
+		t.Fatal(err)
+	}
+	resolve := func(text, service string) {
+		t.Helper()
+		tk, err := e.App.Desk.CreateTicket(e.As("agent"), desk.NewTicket{Title: text, Description: "from the portal", Service: service})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resolved := socialdesk.StateResolved
+		if _, err := e.App.Desk.UpdateTicket(e.As("agent"), tk.ID, socialdesk.TicketUpdate{State: &resolved}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// An open ticket teaches nothing.
+	if _, err := e.App.Desk.CreateTicket(e.As("agent"), desk.NewTicket{Title: "still open", Service: "Payroll"}); err != nil {
+		t.Fatal(err)
+	}
+	resolve("vpn keeps dropping", "VPN")
+	if code, _, body := admin.Do("POST", "/admin/listening/models/train-tickets", url.Values{"kind": {listening.ModelService}}); code != http.StatusUnprocessableEntity ||
+		!strings.Contains(body, "Only 1 resolved or closed ticket(s) have a service, with 1 different value(s)") {
+		t.Fatalf("one service: %d\n%s", code, body)
+	}
+	if code, _, body := admin.Do("POST", "/admin/listening/models/train-tickets", url.Values{"kind": {listening.ModelSupport}}); code != http.StatusUnprocessableEntity || !strings.Contains(body, "support model learns from labelled posts") {
+		t.Fatalf("support model from tickets: %d\n%s", code, body)
+	}
+	if code, _, _ := agent.Do("POST", "/admin/listening/models/train-tickets", url.Values{"kind": {listening.ModelService}}); code != http.StatusForbidden && code != http.StatusNotFound {
+		t.Fatalf("an agent trained a model: %d", code)
+	}
+	if ms, _ := e.App.Listening.Models(ctx); len(ms) != 1 {
+		t.Fatalf("refused trainings stored %d model versions", len(ms)-1)
+	}
+	for _, r := range pastTickets {
+		resolve(r[0], r[1])
+	}
+	_, _, body := admin.Do("GET", "/admin/listening", nil)
+	if !strings.Contains(body, "<td>suggested service</td><td>10</td><td>3</td>") || !strings.Contains(body, `<input type="hidden" name="kind" value="service"><button type="submit">Train the service model from tickets</button>`) ||
+		!strings.Contains(body, "<td>suggested category</td><td>0</td><td>0</td>") {
+		t.Fatalf("the settings page does not count the resolved tickets:\n%s", body)
+	}
+	code, loc, _ := admin.Do("POST", "/admin/listening/models/train-tickets", url.Values{"kind": {listening.ModelService}})
+	if code != http.StatusSeeOther || !strings.Contains(loc, "Trained+service+model+version") || !strings.Contains(loc, "from+10+resolved+tickets") {
+		t.Fatalf("train service from tickets: %d %s", code, loc)
+	}
+	suggest := func(text string) string {
+		t.Helper()
+		got, err := e.App.Listening.Classify(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.Service
+	}
+	phone := "my desk phone has no dial tone"
+	if got := suggest("the vpn disconnects all the time"); got != "VPN" {
+		t.Fatalf("suggested service %q for a VPN report", got)
+	}
+	// A telephony service is added: its resolved tickets teach the next
+	// training.
+	for _, text := range []string{"desk phone has no dial tone", "no dial tone on my phone", "voicemail on the desk phone is broken"} {
+		resolve(text, "Telephony")
+	}
+	if got := suggest(phone); got == "Telephony" {
+		t.Fatalf("the model suggested a service it was not trained on")
+	}
+	if code, loc, _ := admin.Do("POST", "/admin/listening/models/train-tickets", url.Values{"kind": {listening.ModelService}}); code != http.StatusSeeOther || !strings.Contains(loc, "from+13+resolved+tickets") {
+		t.Fatalf("train again: %d %s", code, loc)
+	}
+	if got := suggest(phone); got != "Telephony" {
+		t.Fatalf("after training again suggested %q for a telephony report", got)
+	}
+	models, _ := e.App.Listening.Models(ctx)
+	if len(models) != 3 || models[0].Kind != listening.ModelService || !models[0].Active || models[1].Active || models[0].Examples != 13 || !strings.Contains(models[0].Note, "13 newest resolved tickets") {
+		t.Fatalf("model versions = %+v", models)
 	}
 }

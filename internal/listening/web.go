@@ -53,6 +53,7 @@ func (p *Pages) Routes() []httpx.Route {
 		{Method: "POST", Pattern: "/admin/listening/models/{id}/activate", Access: "admin", Summary: "Roll back to a model version", Handler: p.activate},
 		{Method: "POST", Pattern: "/admin/listening/models/update", Access: "admin", Summary: "Apply agents' corrections as a new model version", Handler: p.applyFeedback},
 		{Method: "POST", Pattern: "/admin/listening/models/train", Access: "admin", Summary: "Train a model version from an uploaded CSV file", Handler: p.train},
+		{Method: "POST", Pattern: "/admin/listening/models/train-tickets", Access: "admin", Summary: "Train a suggestion model version from the desk's resolved tickets", Handler: p.trainFromTickets},
 		{Method: "GET", Pattern: "/status", Access: "user", Summary: "Status of major incidents", Handler: p.status},
 		{Method: "POST", Pattern: "/status/{id}/update", Access: "staff", Summary: "Post a status update or resolve", Handler: p.postStatus},
 		{Method: "POST", Pattern: "/status/{id}/metoo", Access: "user", Summary: "Report being affected by an outage (me too)", Handler: p.meToo},
@@ -232,6 +233,11 @@ func (p *Pages) renderAdmin(w http.ResponseWriter, r *http.Request, status int, 
 		return
 	}
 	pending, _ := p.s.WaitingCorrections(ctx) // best effort: the page shows 0
+	fromTickets, rerr := p.s.TicketTrainingCounts(ctx)
+	if rerr != nil {
+		p.web.RenderError(w, r, rerr)
+		return
+	}
 	cfg := p.s.Config()
 	values := configValues(cfg)
 	if err != nil {
@@ -252,8 +258,8 @@ func (p *Pages) renderAdmin(w http.ResponseWriter, r *http.Request, status int, 
 		"Rules": rules, "Models": models, "Config": cfg, "Values": values, "Channels": channels, "Pending": pending,
 		"Error": errMsg, "ErrField": socialdesk.ErrorField(err), "Flash": r.URL.Query().Get("flash"),
 		"Kinds":           []string{KindKeyword, KindPhrase, KindService, KindHashtag, KindHandle},
-		"SuggestionKinds": SuggestionKinds,
-		"PolicyNames":     []string{ReplyPublic, ReplyPrivate, ReplyReview, ReplyNone},
+		"SuggestionKinds": SuggestionKinds, "FromTickets": fromTickets, "TicketLimit": TicketTrainingLimit,
+		"PolicyNames": []string{ReplyPublic, ReplyPrivate, ReplyReview, ReplyNone},
 	})
 }
 
@@ -464,6 +470,21 @@ func (p *Pages) train(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	back(w, r, "/admin/listening", fmt.Sprintf("Trained %s model version %d from %d examples; it is now active.", kind, id, len(examples)))
+}
+
+func (p *Pages) trainFromTickets(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if err := socialdesk.Authorize(socialdesk.UserFromContext(ctx), socialdesk.ActAdmin); err != nil {
+		p.web.RenderError(w, r, err)
+		return
+	}
+	kind := r.PostFormValue("kind")
+	id, n, err := p.s.TrainFromTickets(ctx, kind)
+	if err != nil {
+		p.adminError(w, r, err)
+		return
+	}
+	back(w, r, "/admin/listening", fmt.Sprintf("Trained %s model version %d from %d resolved tickets; it is now active.", kind, id, n))
 }
 
 func (p *Pages) status(w http.ResponseWriter, r *http.Request) {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -314,6 +316,76 @@ func (db *DB) AddTicketCorrections(ctx context.Context, kind string) (int, error
 	}
 	n, err := res.RowsAffected()
 	return int(n), err
+}
+
+// TicketExample is a past ticket's title and description with the value
+// of one of its fields: a training example for a suggestion model.
+type TicketExample struct {
+	Text  string
+	Label string
+}
+
+// resolvedTickets is the WHERE of the tickets the suggestion models learn
+// from: resolved or closed, so an agent has had the last word on their
+// fields, and not major incidents, whose text is written by the desk
+// rather than by the person who had the trouble.
+const resolvedTickets = ` WHERE state IN ('resolved', 'closed') AND major = 0`
+
+// ResolvedTicketExamples returns up to limit resolved or closed tickets,
+// newest first, that have a value in field (category, service, impact or
+// urgency): each ticket's title and description, and that value.
+func (db *DB) ResolvedTicketExamples(ctx context.Context, field string, limit int) ([]TicketExample, error) {
+	col, ok := suggestionColumns[field]
+	if !ok {
+		return nil, fmt.Errorf("store: no suggested field %q", field)
+	}
+	rows, err := db.query(ctx, db.db, `SELECT title, description, `+col+` FROM tickets`+resolvedTickets+` AND `+col+` <> '' ORDER BY id DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []TicketExample
+	for rows.Next() {
+		var title, desc string
+		var e TicketExample
+		if err := rows.Scan(&title, &desc, &e.Label); err != nil {
+			return nil, err
+		}
+		e.Text = strings.TrimSpace(title + "\n" + desc)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// ResolvedTicketCount is how many resolved or closed tickets have a
+// value in a field, and how many different values they have.
+type ResolvedTicketCount struct {
+	Tickets int
+	Labels  int
+}
+
+// ResolvedTicketCounts counts, for each field a suggestion model learns
+// (category, service, impact and urgency), the tickets that
+// ResolvedTicketExamples would return with no limit, in one pass over the
+// tickets.
+func (db *DB) ResolvedTicketCounts(ctx context.Context) (map[string]ResolvedTicketCount, error) {
+	fields := slices.Sorted(maps.Keys(suggestionColumns))
+	var sel []string
+	dest := make([]any, 0, 2*len(fields))
+	counts := make([]ResolvedTicketCount, len(fields))
+	for i, f := range fields {
+		col := suggestionColumns[f]
+		sel = append(sel, `COUNT(NULLIF(`+col+`, '')), COUNT(DISTINCT NULLIF(`+col+`, ''))`)
+		dest = append(dest, &counts[i].Tickets, &counts[i].Labels)
+	}
+	if err := db.queryRow(ctx, db.db, `SELECT `+strings.Join(sel, ", ")+` FROM tickets`+resolvedTickets).Scan(dest...); err != nil {
+		return nil, err
+	}
+	out := make(map[string]ResolvedTicketCount, len(fields))
+	for i, f := range fields {
+		out[f] = counts[i]
+	}
+	return out, nil
 }
 
 // AddListeningModelFromFeedback stores a model version built from the

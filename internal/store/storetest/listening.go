@@ -162,6 +162,23 @@ func testListening(t *testing.T, db *store.DB) {
 	if n, _ := db.CountTicketCorrections(ctx, "service"); n != 0 {
 		t.Fatalf("%d service corrections still counted after they were taken", n)
 	}
+	// The suggestion models learn from resolved and closed tickets that
+	// have the field, newest first; the open one, the major incident and
+	// the one without a service are left out.
+	ex, err := db.ResolvedTicketExamples(ctx, "service", 10)
+	if err != nil || len(ex) != 2 || ex[0].Label != "Email" || ex[0].Text != "agreed" || ex[1].Label != "VPN" || ex[1].Text != "corrected" {
+		t.Fatalf("service examples = %+v, %v; want agreed (Email), then corrected (VPN)", ex, err)
+	}
+	if ex, err := db.ResolvedTicketExamples(ctx, "impact", 2); err != nil || len(ex) != 2 || ex[0].Text != "unset" || ex[0].Label != "medium" {
+		t.Fatalf("impact examples = %+v, %v; want the newest two, unset first", ex, err)
+	}
+	if _, err := db.ResolvedTicketExamples(ctx, "priority", 10); err == nil {
+		t.Fatal("examples of an unknown field were returned")
+	}
+	rc, err := db.ResolvedTicketCounts(ctx)
+	if err != nil || rc["service"] != (store.ResolvedTicketCount{Tickets: 2, Labels: 2}) || rc["impact"] != (store.ResolvedTicketCount{Tickets: 3, Labels: 2}) || rc["category"] != (store.ResolvedTicketCount{}) {
+		t.Fatalf("resolved ticket counts = %+v, %v", rc, err)
+	}
 	// The status page reads every incident's updates and report count in
 	// one query each.
 	quiet := newTicket(req.ID, "Printer outage", 2)
