@@ -258,8 +258,10 @@ func (p *Pages) renderAdmin(w http.ResponseWriter, r *http.Request, status int, 
 		"Rules": rules, "Models": models, "Config": cfg, "Values": values, "Channels": channels, "Pending": pending,
 		"Error": errMsg, "ErrField": socialdesk.ErrorField(err), "Flash": r.URL.Query().Get("flash"),
 		"Kinds":           []string{KindKeyword, KindPhrase, KindService, KindHashtag, KindHandle},
-		"SuggestionKinds": SuggestionKinds, "FromTickets": fromTickets, "TicketLimit": TicketTrainingLimit,
-		"PolicyNames": []string{ReplyPublic, ReplyPrivate, ReplyReview, ReplyNone},
+		"SuggestionKinds": SuggestionKinds,
+		"FromTickets":     fromTickets,
+		"TicketLimit":     TicketTrainingLimit,
+		"PolicyNames":     []string{ReplyPublic, ReplyPrivate, ReplyReview, ReplyNone},
 	})
 }
 
