@@ -50,6 +50,7 @@ func cmdListening(ctx context.Context, args []string, getenv func(string) string
 			return fmt.Errorf("%s", socialdesk.ErrorMessage(err))
 		}
 		fmt.Fprintf(stdout, "Trained %s model version %d from %d resolved tickets; it is now active.\n", *kind, id, n)
+		printNote(ctx, a, stdout, id)
 		return nil
 	}
 	if *csvPath == "" {
@@ -74,5 +75,20 @@ func cmdListening(ctx context.Context, args []string, getenv func(string) string
 		return fmt.Errorf("%s", socialdesk.ErrorMessage(err))
 	}
 	fmt.Fprintf(stdout, "Trained %s model version %d from %d examples; it is now active.\n", *kind, id, len(examples))
+	printNote(ctx, a, stdout, id)
 	return nil
+}
+
+// printNote prints the note of model version id, which gives its score on
+// a held-out tenth when it was trained from enough examples.
+func printNote(ctx context.Context, a *app.App, stdout io.Writer, id int64) {
+	models, err := a.Listening.Models(ctx)
+	if err != nil {
+		return // the model is trained and active; the note is a courtesy
+	}
+	for _, m := range models {
+		if m.ID == id {
+			fmt.Fprintf(stdout, "Version %d: %s\n", id, m.Note)
+		}
+	}
 }

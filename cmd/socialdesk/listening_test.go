@@ -72,7 +72,7 @@ func TestListeningTrain(t *testing.T) {
 		}
 	}
 	db.Close()
-	if out, err := sh("listening", "train", "--from-tickets", "--kind", "service"); err != nil || !strings.Contains(out, "from 3 resolved tickets") {
+	if out, err := sh("listening", "train", "--from-tickets", "--kind", "service"); err != nil || !strings.Contains(out, "from 3 resolved tickets") || !strings.Contains(out, "Version 2: trained from the desk's 3 newest resolved tickets\n") {
 		t.Fatalf("service model from tickets: %q %v", out, err)
 	}
 	db, err = store.OpenSQLite(ctx, data)

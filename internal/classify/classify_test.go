@@ -416,6 +416,24 @@ func TestCrossValidate(t *testing.T) {
 	}
 }
 
+func TestHoldOut(t *testing.T) {
+	ex := toyExamples()
+	m, err := HoldOut(ex, 4, smallOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A quarter of the 16 examples, two of each label, is scored.
+	if m.N != 4 || m.PerClass["support"].Support != 2 || m.PerClass["chatter"].Support != 2 {
+		t.Fatalf("hold-out scored %d examples (%+v), want 2 of each label", m.N, m.PerClass)
+	}
+	if m.Accuracy < 0.75 {
+		t.Fatalf("hold-out accuracy %.3f on an easy problem", m.Accuracy)
+	}
+	if _, err := HoldOut(ex, 40, smallOptions()); err == nil {
+		t.Fatal("40 folds of 16 examples accepted")
+	}
+}
+
 func TestSortHashes(t *testing.T) {
 	for _, n := range []int{0, 1, 5, 47, 48, 300, 5000} {
 		h := make([]uint32, n)

@@ -514,8 +514,29 @@ func supportLabel(m *classify.Model) string {
 	return labels[len(labels)-1]
 }
 
+// heldOutMin is the fewest examples whose training is also scored on a
+// held-out tenth: with fewer, a tenth says little.
+const heldOutMin = 100
+
+// heldOutScore trains once more on nine tenths of examples and scores the
+// tenth left out, as a note for the versions table, so an admin can
+// compare versions before rolling back ("; held-out tenth: 81% right,
+// macro-F1 0.79"). It costs about one more training, and returns "" for
+// fewer than heldOutMin examples or when the nine tenths cannot train.
+func heldOutScore(examples []classify.Example, opts classify.Options) string {
+	if len(examples) < heldOutMin {
+		return ""
+	}
+	m, err := classify.HoldOut(examples, 10, opts)
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf("; held-out tenth: %.0f%% right, macro-F1 %.2f", 100*m.Accuracy, m.MacroF1)
+}
+
 // Train trains a model of a kind from examples and stores it as a new,
-// active version.
+// active version. With at least heldOutMin examples the version's note
+// also gives its score on a held-out tenth (heldOutScore).
 func (s *Service) Train(ctx context.Context, kind string, examples []classify.Example, note string) (int64, error) {
 	if !ValidKind(kind) {
 		return 0, socialdesk.FieldError("kind", "The model kind is support, category, service, impact or urgency.")
@@ -540,6 +561,7 @@ func (s *Service) Train(ctx context.Context, kind string, examples []classify.Ex
 	if err != nil {
 		return 0, err
 	}
+	note += heldOutScore(examples, opts)
 	id, err := s.db.AddListeningModel(ctx, store.ListeningModel{Kind: kind, Model: blob, Note: note, Examples: len(examples)})
 	if err != nil {
 		return 0, err

@@ -310,3 +310,53 @@ func TestTrainFromTickets(t *testing.T) {
 		t.Fatalf("model versions = %+v", models)
 	}
 }
+
+// TestTrainNotesHeldOutScore checks that a version trained from enough
+// examples notes its score on a held-out tenth, which is high when the
+// labels follow the text and low when they are shuffled, and that a small
+// training notes none.
+func TestTrainNotesHeldOutScore(t *testing.T) {
+	e := apptest.New(t)
+	ctx := t.Context()
+	sys := desk.SystemContext(ctx)
+	var ex []classify.Example
+	for i := range 12 {
+		for _, r := range pastTickets {
+			ex = append(ex, classify.Example{Text: fmt.Sprintf("%s (case %d)", r[0], i), Label: r[1]})
+		}
+	}
+	// The same texts, each case with the services moved along by one
+	// more: the labels no longer follow the words.
+	shuffled := make([]classify.Example, len(ex))
+	for i, x := range ex {
+		c, r := i/len(pastTickets), i%len(pastTickets)
+		shuffled[i] = classify.Example{Text: x.Text, Label: pastTickets[(r+c)%len(pastTickets)][1]}
+	}
+	heldOut := func(examples []classify.Example) (int, string) {
+		t.Helper()
+		if _, err := e.App.Listening.Train(sys, listening.ModelService, examples, "t"); err != nil {
+			t.Fatal(err)
+		}
+		models, _ := e.App.Listening.Models(ctx)
+		note := models[0].Note
+		var pct int
+		var f1 float64
+		i := strings.Index(note, "; held-out tenth: ")
+		if i < 0 {
+			return -1, note
+		}
+		if _, err := fmt.Sscanf(note[i:], "; held-out tenth: %d%% right, macro-F1 %f", &pct, &f1); err != nil || f1 < 0 || f1 > 1 {
+			t.Fatalf("note %q: %v", note, err)
+		}
+		return pct, note
+	}
+	if pct, note := heldOut(ex); pct < 90 {
+		t.Fatalf("labels that follow the text: %d%% right on the held-out tenth (%q)", pct, note)
+	}
+	if pct, note := heldOut(shuffled); pct < 0 || pct > 70 {
+		t.Fatalf("shuffled labels: %d%% right on the held-out tenth (%q)", pct, note)
+	}
+	if pct, note := heldOut(ex[:len(pastTickets)]); pct != -1 {
+		t.Fatalf("a training from %d examples noted a held-out score: %q", len(pastTickets), note)
+	}
+}
