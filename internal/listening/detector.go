@@ -474,12 +474,20 @@ func (d *Detector) centroidCos(a, b *cluster) float64 {
 }
 
 // merge moves cluster o into c. When c's vocabulary fills up, o's most
-// frequent words are kept first.
+// frequent words are kept first. An outage takes o's reports but not its
+// words, as it does not take the words of a report that joins it loosely
+// (join): the clusters merged into an outage (one a joining report also
+// resembles, one that becomes ready near it, the recent ones near it when
+// it fires) are often chatter that shares a word or two with it, and their
+// words would draw in more of the same.
 func (d *Detector) merge(c, o *cluster) {
-	words := slices.Clone(o.vocab)
-	sort.SliceStable(words, func(i, j int) bool {
-		return o.counts[words[i]] > o.counts[words[j]]
-	})
+	var words []uint64
+	if !c.outage {
+		words = slices.Clone(o.vocab)
+		sort.SliceStable(words, func(i, j int) bool {
+			return o.counts[words[i]] > o.counts[words[j]]
+		})
+	}
 	for _, h := range words {
 		n := o.counts[h]
 		if _, ok := c.counts[h]; !ok {

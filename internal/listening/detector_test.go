@@ -2,6 +2,7 @@ package listening
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -399,5 +400,35 @@ func TestDetectorDeterministic(t *testing.T) {
 	}
 	if fired == 0 {
 		t.Error("no outage fired; the test needs one")
+	}
+}
+
+// TestMergeIntoOutageKeepsItsWords checks that a cluster merged into an
+// outage adds its reports but not its words, so that the outage is not
+// pulled towards the chatter around it, while a cluster merged into an
+// ordinary cluster adds both.
+func TestMergeIntoOutageKeepsItsWords(t *testing.T) {
+	d := NewDetector(DetectorOptions{})
+	observe := func(id int64, text string) *cluster {
+		o := d.Observe(Report{ID: id, Author: fmt.Sprint("a", id), Channel: "x", Text: text, At: t0.Add(time.Duration(id) * time.Second)})
+		return d.clusters[o.Cluster]
+	}
+	vpn, printer, badge := observe(1, "vpn dropping"), observe(2, "printer jammed"), observe(3, "badge reader broken")
+	if vpn == nil || printer == nil || badge == nil || vpn == printer || printer == badge {
+		t.Fatal("the three posts did not start three clusters")
+	}
+	vpn.outage = true
+	before := maps.Clone(vpn.counts)
+	d.merge(vpn, printer)
+	if !maps.Equal(before, vpn.counts) || len(vpn.vocab) != len(before) {
+		t.Errorf("the outage's words changed from %v to %v", before, vpn.counts)
+	}
+	if d.clusters[printer.id] != nil || vpn.n != 2 {
+		t.Errorf("after the merge: printer cluster still there %v, outage has %d reports, want 2", d.clusters[printer.id] != nil, vpn.n)
+	}
+	n := len(printer.counts)
+	d.merge(badge, observe(4, "monitor flickering"))
+	if len(badge.counts) <= n {
+		t.Errorf("an ordinary cluster did not take the merged cluster's words: %v", badge.counts)
 	}
 }
